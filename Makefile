@@ -1,0 +1,44 @@
+# Almanac. `make help` lists the targets.
+SHELL := /bin/bash
+UV := scripts/uv.sh
+COMPOSE := docker compose -f compose.dev.yml
+
+.DEFAULT_GOAL := help
+.PHONY: help dev test lint migrate sources sync services env up down
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+dev: env sync services migrate sources ## Run api, worker, beat and Flower (Ctrl-C stops them all)
+	@echo "Almanac: API http://127.0.0.1:8000 (docs /docs), Flower http://127.0.0.1:5555"
+	$(UV) run honcho start -f Procfile
+
+test: sync services lint ## Run every test against the real PostgreSQL, Redis and processes
+	$(UV) run pytest
+
+lint: sync ## ruff and mypy
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+migrate: env sync services ## Create the database if missing and apply the migrations
+	$(UV) run almanac db wait
+	$(UV) run almanac db upgrade
+
+sources: env sync ## Load the default sources from sources.yaml (idempotent)
+	$(UV) run almanac sources import sources.yaml
+
+up: env ## The same stack in Docker (compose.dev.yml)
+	$(COMPOSE) up --build
+
+down: ## Stop the Docker stack
+	$(COMPOSE) down
+
+sync:
+	@$(UV) sync --all-packages --locked --quiet
+
+services:
+	@scripts/services.sh
+
+env:
+	@[ -f .env ] || { cp .env.example .env; echo "Created .env from .env.example"; }

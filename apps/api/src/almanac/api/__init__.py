@@ -1,0 +1,1 @@
+"""Almanac HTTP API."""

@@ -1,0 +1,30 @@
+"""The FastAPI app: `uvicorn almanac.api.main:app`."""
+
+from __future__ import annotations
+
+import sys
+
+from fastapi import FastAPI
+
+from almanac.api.routes import events, health, sources, tasks
+from almanac.core.errors import ConfigError
+from almanac.core.settings import get_settings
+
+
+def create_app() -> FastAPI:
+    try:
+        get_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
+    app = FastAPI(
+        title="Almanac",
+        summary="A city's events in one place: sources, events and calendar feeds.",
+        version="0.1.0",
+    )
+    for module in (health, sources, events, tasks):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,68 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import redis
+from fastapi import APIRouter, Response, status
+from sqlalchemy import text
+
+from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
+from almanac.api.schemas import CheckOut, ReadinessOut
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("")
+def health() -> dict[str, str]:
+    """The API process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", response_model=ReadinessOut)
+def ready(
+    session: SessionDep, settings: SettingsDep, celery: CeleryDep, response: Response
+) -> ReadinessOut:
+    """PostgreSQL, Redis and at least one worker, each with its own status; 503 if one fails."""
+    checks = {
+        "database": _check_database(session),
+        "redis": _check_redis(settings.redis_url),
+    }
+    checks["workers"] = (
+        _check_workers(celery)
+        if checks["redis"].ok
+        else CheckOut(ok=False, detail="cannot ask workers: Redis is unreachable")
+    )
+    healthy = all(check.ok for check in checks.values())
+    if not healthy:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return ReadinessOut(status="ok" if healthy else "unavailable", checks=checks)
+
+
+def _check_database(session: SessionDep) -> CheckOut:
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as exc:
+        return CheckOut(ok=False, detail=f"PostgreSQL unreachable: {type(exc).__name__}")
+    return CheckOut(ok=True, detail="PostgreSQL answers")
+
+
+def _check_redis(url: str) -> CheckOut:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return CheckOut(ok=False, detail=f"Redis unreachable: {type(exc).__name__}")
+    finally:
+        client.close()
+    return CheckOut(ok=True, detail="Redis answers")
+
+
+def _check_workers(celery: CeleryDep) -> CheckOut:
+    try:
+        replies = celery.control.ping(timeout=1.0)
+    except Exception as exc:
+        return CheckOut(ok=False, detail=f"cannot ping workers: {type(exc).__name__}")
+    if not replies:
+        return CheckOut(ok=False, detail="no worker answered a ping within 1 s")
+    names = sorted(name for reply in replies for name in reply)
+    return CheckOut(ok=True, detail=f"{len(names)} worker(s): {', '.join(names)}")

@@ -1,0 +1,45 @@
+"""Sources and their scrape trigger."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, status
+from sqlalchemy import select
+
+from almanac.api.deps import CeleryDep, SessionDep
+from almanac.api.schemas import SourceOut, TaskAccepted
+from almanac.core import tasks
+from almanac.core.domain import Trigger
+from almanac.db.models import Source
+
+router = APIRouter(prefix="/sources", tags=["sources"])
+
+
+def _out(source: Source) -> SourceOut:
+    return SourceOut.model_validate(source, from_attributes=True)
+
+
+@router.get("", response_model=list[SourceOut])
+def list_sources(session: SessionDep) -> list[SourceOut]:
+    """Every source, with its health."""
+    return [_out(s) for s in session.scalars(select(Source).order_by(Source.slug))]
+
+
+@router.post(
+    "/{slug}/scrape",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    responses={404: {"description": "No such source"}},
+)
+def scrape_source(
+    slug: str, session: SessionDep, celery: CeleryDep, request: Request
+) -> TaskAccepted:
+    """Scrape the source now; follow the task at `status_url`."""
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no source {slug!r}")
+    sent = celery.send_task(
+        tasks.SCRAPE_SOURCE, kwargs={"source": source.slug, "trigger": str(Trigger.API)}
+    )
+    return TaskAccepted(
+        task_id=sent.id, status_url=str(request.url_for("get_task", task_id=sent.id))
+    )

@@ -1,0 +1,80 @@
+"""What the API returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class SourceOut(BaseModel):
+    slug: str
+    name: str
+    kind: str
+    url: str
+    enabled: bool
+    schedule: str | None
+    timezone: str | None
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    consecutive_failures: int
+    last_event_count: int | None
+
+
+class EventOut(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    title: str
+    description: str | None
+    url: str | None
+    image_url: str | None
+    location: str | None
+    categories: list[str]
+    price: str | None
+    status: str
+
+
+class OccurrenceOut(BaseModel):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    start_date: date | None
+    end_date: date | None
+    timezone: str
+    status: str
+    previous_starts_at: datetime | None
+    event: EventOut
+
+
+class OccurrencePage(BaseModel):
+    start: datetime
+    end: datetime
+    count: int
+    items: list[OccurrenceOut]
+
+
+class TaskAccepted(BaseModel):
+    task_id: str
+    status_url: str
+
+
+class TaskOut(BaseModel):
+    id: str
+    name: str | None
+    state: str
+    result: Any = None
+    error: str | None = None
+
+
+class CheckOut(BaseModel):
+    ok: bool
+    detail: str
+
+
+class ReadinessOut(BaseModel):
+    status: str
+    checks: dict[str, CheckOut]

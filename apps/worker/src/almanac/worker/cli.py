@@ -1,0 +1,165 @@
+"""The `almanac` command: the operator's tool, also inside `docker compose exec`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from almanac.core.domain import RunStatus, Trigger
+from almanac.core.errors import AlmanacError
+from almanac.core.settings import get_settings
+
+app = typer.Typer(help="Almanac: a city's events in one place.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: wait for it, migrate it.", no_args_is_help=True)
+sources_app = typer.Typer(help="The sources Almanac reads.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(sources_app, name="sources")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@db_app.command("wait")
+def db_wait(timeout: float = 60.0) -> None:
+    """Wait until PostgreSQL and Redis accept connections."""
+    from almanac.pipeline.services import wait_for_services
+
+    wait_for_services(get_settings(), timeout)
+    console.print("PostgreSQL and Redis are up.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create the database if it is missing and apply the migrations."""
+    from almanac.db import migrate
+
+    url = get_settings().database_url
+    if migrate.ensure_database(url):
+        console.print("Created the database.")
+    migrate.upgrade(url, revision)
+    console.print(f"Database at revision {migrate.current_revision(url)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision and the newest one."""
+    from almanac.db import migrate
+
+    url = get_settings().database_url
+    current, head = migrate.current_revision(url), migrate.head_revision(url)
+    console.print(f"current: {current or 'none'}  head: {head}")
+    if current != head:
+        raise typer.Exit(1)
+
+
+@sources_app.command("import")
+def sources_import(path: Path) -> None:
+    """Create or update sources from a YAML file; running it again changes nothing."""
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.sources import import_sources, read_sources_file
+
+    result = import_sources(sessions(), read_sources_file(path))
+    console.print(
+        f"{path}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
+    )
+
+
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the sources with their health."""
+    from sqlalchemy import select
+
+    from almanac.db.models import Source
+    from almanac.pipeline.sessions import sessions
+
+    with sessions()() as session:
+        rows = list(session.scalars(select(Source).order_by(Source.slug)))
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "slug": s.slug,
+                        "name": s.name,
+                        "kind": s.kind,
+                        "url": s.url,
+                        "enabled": s.enabled,
+                        "last_status": s.last_status,
+                        "last_run_at": s.last_run_at.isoformat() if s.last_run_at else None,
+                        "last_event_count": s.last_event_count,
+                    }
+                    for s in rows
+                ]
+            )
+        )
+        return
+    table = Table("slug", "kind", "enabled", "last status", "last run", "events", "url")
+    for s in rows:
+        table.add_row(
+            s.slug,
+            s.kind,
+            "yes" if s.enabled else "no",
+            s.last_status or "never run",
+            f"{s.last_run_at:%Y-%m-%d %H:%M}" if s.last_run_at else "",
+            "" if s.last_event_count is None else str(s.last_event_count),
+            s.url,
+        )
+    console.print(table)
+
+
+@app.command()
+def scrape(
+    source: str,
+    sync: Annotated[bool, typer.Option(help="Run in this process, without a worker.")] = False,
+    timeout: float = 300.0,
+) -> None:
+    """Scrape one source now, through a worker (default) or in this process."""
+    if sync:
+        from almanac.pipeline.scrape import scrape_source
+        from almanac.pipeline.sessions import sessions
+
+        summary = scrape_source(sessions(), get_settings(), source, trigger=Trigger.CLI)
+        result = summary.as_dict()
+    else:
+        from almanac.core import tasks
+        from almanac.worker.celery_app import app as celery
+
+        sent = celery.send_task(
+            tasks.SCRAPE_SOURCE, kwargs={"source": source, "trigger": str(Trigger.CLI)}
+        )
+        console.print(f"Sent {tasks.SCRAPE_SOURCE} for {source}: task {sent.id}")
+        started = time.monotonic()
+        while not sent.ready():
+            if time.monotonic() - started > timeout:
+                errors.print(f"still running after {timeout:.0f}s: task {sent.id}")
+                raise typer.Exit(1)
+            time.sleep(0.5)
+        result = sent.get(propagate=False)
+        if not isinstance(result, dict):
+            errors.print(f"task {sent.id} failed: {result}")
+            raise typer.Exit(1)
+    counts = result["counts"]
+    console.print(
+        f"{result['source']}: {result['status']} — {counts['found']} found, "
+        f"{counts['created']} created, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged"
+        + (f" ({result['message']})" if result.get("message") else "")
+    )
+    if result["status"] == RunStatus.FAILED:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point: errors Almanac expects become one line and exit code 1."""
+    try:
+        app()
+    except AlmanacError as exc:
+        errors.print(f"almanac: {exc}")
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Almanac's shared ground: settings, domain types and the exception tree."""

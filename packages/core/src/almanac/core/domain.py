@@ -1,0 +1,97 @@
+"""Domain types passed from the parsers to the ingest stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """How a source's URL is read."""
+
+    ICAL = "ical"
+    JSONLD = "jsonld"
+    TRIBE = "tribe"
+    CSS = "css"
+    ICAL_LINKS = "ical_links"
+    VANWEZEL = "vanwezel"
+    MOTE = "mote"
+
+
+class EventStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    REMOVED = "removed"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    PARTIAL = "partial"
+    SUSPECT = "suspect"
+    FAILED = "failed"
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    API = "api"
+    CLI = "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceIn:
+    """One dated instance of an event, as a parser found it.
+
+    `recurrence_key` identifies the instance within its event: the
+    RECURRENCE-ID (or original start) in UTC ISO form, or the date for
+    all-day events.
+    """
+
+    recurrence_key: str
+    starts_at: datetime
+    ends_at: datetime | None
+    all_day: bool
+    timezone: str
+    status: EventStatus = EventStatus.SCHEDULED
+
+
+@dataclass(frozen=True, slots=True)
+class EventIn:
+    """An event as a parser found it, before storage."""
+
+    external_id: str
+    title: str
+    occurrences: tuple[OccurrenceIn, ...]
+    description: str | None = None
+    url: str | None = None
+    image_url: str | None = None
+    location_text: str | None = None
+    categories: tuple[str, ...] = ()
+    price: str | None = None
+    status: EventStatus = EventStatus.SCHEDULED
+    sequence: int = 0
+
+
+@dataclass(slots=True)
+class ParseProblem:
+    """Something a parser skipped, with the reason a person can act on."""
+
+    reason: str
+    item: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"reason": self.reason, "item": self.item}
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What a parser returns: the events it could read and what it skipped."""
+
+    events: list[EventIn] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
+
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"

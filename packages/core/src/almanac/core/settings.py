@@ -1,0 +1,112 @@
+"""One validated set of settings, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from almanac.core.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Everything Almanac reads from its environment.
+
+    Variables without the `ALMANAC_` prefix are the ones every tool around
+    PostgreSQL and Redis already knows (`DATABASE_URL`, `REDIS_URL`).
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_prefix="ALMANAC_",
+        extra="ignore",
+    )
+
+    database_url: str = Field(validation_alias=AliasChoices("DATABASE_URL"))
+    redis_url: str = Field(validation_alias=AliasChoices("REDIS_URL"))
+    env: Literal["development", "production", "test"] = "development"
+    timezone: str = "America/New_York"
+    past_days: int = Field(default=1, ge=0, le=3650)
+    horizon_days: int = Field(default=365, ge=1, le=3650)
+    user_agent: str = "Almanac/0.1 (+https://github.com/almanac-events/almanac)"
+    fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    fetch_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    daily_run_hour: int = Field(default=6, ge=0, le=23)
+    daily_run_minute: int = Field(default=0, ge=0, le=59)
+    beat_schedule_file: str = "var/celerybeat-schedule"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError(
+                "must be a PostgreSQL URL such as "
+                "postgresql+psycopg://postgres@127.0.0.1:5432/almanac"
+            )
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_only(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a Redis URL such as redis://127.0.0.1:6379/0")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone name (e.g. America/New_York)"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _variable_name(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    if field.isupper():
+        return field
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"ALMANAC_{field.upper()}"
+
+
+def load_settings() -> Settings:
+    """Read the settings, or raise `ConfigError` naming each bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = _variable_name(tuple(error["loc"]))
+            message = "is not set" if error["type"] == "missing" else error["msg"]
+            problems.append(f"{name} {message}")
+        raise ConfigError(
+            "Almanac cannot start, its configuration is wrong: "
+            + "; ".join(problems)
+            + " (see .env.example)"
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

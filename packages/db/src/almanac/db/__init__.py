@@ -1,0 +1,1 @@
+"""Almanac's PostgreSQL layer: models, sessions, queries and migrations."""

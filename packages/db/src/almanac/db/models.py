@@ -1,0 +1,239 @@
+"""SQLAlchemy models of Almanac's data model.
+
+The migrations in `migrations/versions` create exactly these tables; a test
+checks that autogenerate finds no difference.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SOURCE_KINDS = ("ical", "jsonld", "tribe", "css", "ical_links", "vanwezel", "mote")
+EVENT_STATUSES = ("scheduled", "cancelled", "postponed", "removed")
+RUN_STATUSES = ("running", "ok", "not_modified", "partial", "suspect", "failed")
+TRIGGERS = ("schedule", "api", "cli")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _id() -> Mapped[int]:
+    return mapped_column(BigInteger, Identity(), primary_key=True)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    __table_args__ = (CheckConstraint(_one_of("kind", SOURCE_KINDS), name="kind"),)
+
+    id: Mapped[int] = _id()
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb"), default=dict
+    )
+    schedule: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
+    default_categories: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]"), default=list
+    )
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    last_event_count: Mapped[int | None] = mapped_column(Integer)
+    last_good_event_count: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Feed(Base):
+    """A URL a source discovered (one `.ics` per month, say), fetched on its own."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = _id()
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    last_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = _id()
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class VenueAlias(Base):
+    """Another spelling of a venue's name; `alias` is stored normalized."""
+
+    __tablename__ = "venue_aliases"
+
+    id: Mapped[int] = _id()
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
+        Index("ix_events_source_id_status", "source_id", "status"),
+    )
+
+    id: Mapped[int] = _id()
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    feed_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feeds.id", ondelete="SET NULL"), index=True
+    )
+    external_id: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    venue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    )
+    location_text: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]"), default=list
+    )
+    price: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'scheduled'"))
+    sequence: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    schedule_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Occurrence(Base):
+    """One dated instance of an event; all-day instances start at local midnight."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        UniqueConstraint("event_id", "recurrence_key"),
+        CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
+        Index("ix_occurrences_starts_at_ends_at", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = _id()
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    recurrence_key: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    all_day: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    timezone: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'scheduled'"))
+    previous_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ScrapeRun(Base):
+    __tablename__ = "scrape_runs"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),
+        CheckConstraint(_one_of("trigger", TRIGGERS), name="trigger"),
+        Index("ix_scrape_runs_source_id_started_at", "source_id", "started_at"),
+    )
+
+    id: Mapped[int] = _id()
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'running'"))
+    requests: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), default=0)
+    events_found: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    events_created: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    events_updated: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    events_unchanged: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    events_removed: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("'[]'::jsonb"), default=list
+    )
+
+
+class DeadLetter(Base):
+    """A task that failed after its last retry, kept so it can be replayed."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = _id()
+    task_id: Mapped[str] = mapped_column(String(64), index=True)
+    task_name: Mapped[str] = mapped_column(Text)
+    args: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    error: Mapped[str] = mapped_column(Text)
+    traceback: Mapped[str | None] = mapped_column(Text)
+    retries: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replay_task_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Almanac use-cases: fetch, parse, ingest and record a run of a source."""

@@ -1,0 +1,71 @@
+"""Run records: a `scrape_runs` row for every run, and the source's health."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from almanac.core.domain import RunStatus, Trigger
+from almanac.db.event_writes import WriteCounts
+from almanac.db.models import ScrapeRun, Source
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did; also the result of the `almanac.scrape_source` task."""
+
+    run_id: int
+    source: str
+    status: RunStatus
+    requests: int = 0
+    bytes: int = 0
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    message: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    duration_seconds: float = 0.0
+    transient: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        return data
+
+
+def start_run(session: Session, source: Source, trigger: Trigger, task_id: str | None) -> int:
+    run = ScrapeRun(source_id=source.id, trigger=str(trigger), task_id=task_id)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, source: Source, summary: RunSummary) -> None:
+    """Write the run's outcome and update the source's health, in the caller's transaction."""
+    now = datetime.now(UTC)
+    run = session.get_one(ScrapeRun, summary.run_id)
+    run.finished_at = now
+    run.status = str(summary.status)
+    run.requests = summary.requests
+    run.bytes = summary.bytes
+    run.events_found = summary.counts.found
+    run.events_created = summary.counts.created
+    run.events_updated = summary.counts.updated
+    run.events_unchanged = summary.counts.unchanged
+    run.events_removed = summary.counts.removed
+    run.message = summary.message
+    run.errors = summary.errors
+
+    source.last_run_at = now
+    source.last_status = str(summary.status)
+    if summary.status is RunStatus.FAILED:
+        source.consecutive_failures += 1
+        source.last_error = summary.message
+        return
+    source.consecutive_failures = 0
+    source.last_error = None
+    if summary.status is not RunStatus.NOT_MODIFIED:
+        source.last_event_count = summary.counts.found
+    if summary.status is RunStatus.OK:
+        source.last_good_event_count = summary.counts.found

@@ -1,0 +1,141 @@
+"""The `scrape_source` use-case: fetch, parse, ingest and record one source."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from almanac.core.domain import RunStatus, Trigger
+from almanac.core.errors import FetchError, ParseError
+from almanac.core.settings import Settings
+from almanac.db.event_writes import write_events
+from almanac.db.hashing import body_hash
+from almanac.db.models import Source
+from almanac.db.source_queries import get_source
+from almanac.pipeline.fetch import FetchResult, fetch, make_client
+from almanac.pipeline.runs import RunSummary, finish_run, start_run
+from almanac.scrapers.context import ParseContext
+from almanac.scrapers.registry import parser_for
+
+log = logging.getLogger("almanac.pipeline.scrape")
+
+
+def scrape_source(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    source_ref: str | int,
+    *,
+    trigger: Trigger = Trigger.SCHEDULE,
+    task_id: str | None = None,
+    client: httpx.Client | None = None,
+) -> RunSummary:
+    """Run one source end to end and return what happened.
+
+    A missing source raises `SourceNotFound`. Every other failure is recorded
+    in the run (status `failed`, with its reason) and returned, never raised.
+    """
+    started = time.monotonic()
+    with sessions() as session:
+        source = get_source(session, source_ref)
+        run_id = start_run(session, source, trigger, task_id)
+        session.commit()
+        summary = RunSummary(run_id=run_id, source=source.slug, status=RunStatus.RUNNING)
+        try:
+            _fetch_parse_ingest(session, settings, source, summary, client)
+        except (FetchError, ParseError) as exc:
+            session.rollback()
+            summary.status = RunStatus.FAILED
+            summary.message = str(exc)
+            summary.transient = getattr(exc, "transient", False)
+        except Exception as exc:
+            session.rollback()
+            summary.status = RunStatus.FAILED
+            summary.message = f"unexpected error: {type(exc).__name__}: {exc}"
+            log.exception("source=%s run=%s crashed", source.slug, run_id)
+        summary.duration_seconds = round(time.monotonic() - started, 3)
+        source = get_source(session, source.id)
+        finish_run(session, source, summary)
+        session.commit()
+    _log_run(summary)
+    return summary
+
+
+def _fetch_parse_ingest(
+    session: Session,
+    settings: Settings,
+    source: Source,
+    summary: RunSummary,
+    client: httpx.Client | None,
+) -> None:
+    response = _fetch(settings, source, client)
+    summary.requests += response.requests
+    summary.bytes += len(response.body)
+    if response.not_modified:
+        summary.status = RunStatus.NOT_MODIFIED
+        summary.message = "the server answered 304 Not Modified"
+        return
+    digest = body_hash(response.body)
+    if digest == source.content_hash and source.last_status != RunStatus.FAILED:
+        summary.status = RunStatus.NOT_MODIFIED
+        summary.message = "the body is the same as last time"
+        _remember_fetch(source, response, digest)
+        return
+    zone = ZoneInfo(source.timezone or settings.timezone)
+    context = ParseContext.around(
+        datetime.now(UTC), zone, settings.past_days, settings.horizon_days, source.config
+    )
+    parsed = parser_for(source.kind)(response.body, response.url, context)
+    summary.errors = [problem.as_dict() for problem in parsed.problems]
+    summary.counts = write_events(session, source.id, parsed.events)
+    summary.status = RunStatus.PARTIAL if parsed.problems else RunStatus.OK
+    _remember_fetch(source, response, digest)
+
+
+def _fetch(settings: Settings, source: Source, client: httpx.Client | None) -> FetchResult:
+    own = client is None
+    http = client or make_client(settings)
+    try:
+        return fetch(
+            http,
+            source.url,
+            max_bytes=settings.fetch_max_bytes,
+            etag=source.etag,
+            last_modified=source.last_modified,
+        )
+    finally:
+        if own:
+            http.close()
+
+
+def _remember_fetch(source: Source, response: FetchResult, digest: str) -> None:
+    source.etag = response.etag
+    source.last_modified = response.last_modified
+    source.content_hash = digest
+
+
+def _log_run(summary: RunSummary) -> None:
+    c = summary.counts
+    level = logging.WARNING if summary.status is RunStatus.FAILED else logging.INFO
+    log.log(
+        level,
+        "source=%s run=%d status=%s found=%d created=%d updated=%d unchanged=%d removed=%d "
+        "problems=%d requests=%d bytes=%d duration=%.2fs%s",
+        summary.source,
+        summary.run_id,
+        summary.status,
+        c.found,
+        c.created,
+        c.updated,
+        c.unchanged,
+        c.removed,
+        len(summary.errors),
+        summary.requests,
+        summary.bytes,
+        summary.duration_seconds,
+        f" reason={summary.message!r}" if summary.status is RunStatus.FAILED else "",
+    )

@@ -1,0 +1,50 @@
+"""Loading sources from a YAML file (idempotent) and listing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from almanac.core.errors import AlmanacError
+from almanac.core.sources import SourcesFile, SourceSpec
+from almanac.db.source_queries import enabled_source_slugs, upsert_sources
+
+
+class SourcesFileError(AlmanacError):
+    """A sources file that cannot be read or does not validate."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def read_sources_file(path: Path) -> list[SourceSpec]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SourcesFileError(f"{path}: {exc}") from exc
+    try:
+        return SourcesFile.model_validate(data).sources
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise SourcesFileError(f"{path}: {problems}") from None
+
+
+def import_sources(sessions: sessionmaker[Session], specs: list[SourceSpec]) -> ImportResult:
+    with sessions.begin() as session:
+        created, updated = upsert_sources(session, specs)
+    return ImportResult(created, updated, len(specs) - created - updated)
+
+
+def enabled_sources(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as session:
+        return enabled_source_slugs(session)

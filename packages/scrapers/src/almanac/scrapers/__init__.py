@@ -1,0 +1,1 @@
+"""Almanac parsers: bytes and a URL in, events out; no network, no database."""

@@ -1,0 +1,27 @@
+"""Which parser reads which kind of source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from almanac.core.domain import ParseResult, SourceKind
+from almanac.core.errors import ParseError
+from almanac.scrapers import ical
+from almanac.scrapers.context import ParseContext
+
+Parser = Callable[[bytes, str, ParseContext], ParseResult]
+
+PARSERS: dict[SourceKind, Parser] = {
+    SourceKind.ICAL: ical.parse,
+}
+
+
+def parser_for(kind: str) -> Parser:
+    try:
+        return PARSERS[SourceKind(kind)]
+    except (KeyError, ValueError):
+        supported = ", ".join(sorted(PARSERS))
+        raise ParseError(
+            f"this version of Almanac has no parser for sources of kind {kind!r} "
+            f"(supported: {supported})"
+        ) from None
