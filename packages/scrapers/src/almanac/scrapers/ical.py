@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, tzinfo
@@ -44,10 +45,7 @@ def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
 def _read_calendar(calendar: Calendar, context: ParseContext, result: ParseResult) -> None:
     by_uid: dict[str, list[Component]] = defaultdict(list)
     for component in calendar.walk("VEVENT"):
-        uid = str(component.get("UID", "")).strip()
-        if not uid:
-            result.problems.append(ParseProblem("event without UID skipped", _summary(component)))
-            continue
+        uid = str(component.get("UID", "")).strip() or _derived_uid(component)
         by_uid[uid].append(component)
     for uid, components in by_uid.items():
         try:
@@ -157,8 +155,13 @@ def _categories(component: Component) -> Iterable[str]:
     return list(seen)
 
 
-def _summary(component: Component) -> str | None:
-    return _text(component.get("SUMMARY"))
+def _derived_uid(component: Component) -> str:
+    """A stable id for a VEVENT without UID, from what it says rather than where it is."""
+    parts = [
+        component.get(name).to_ical().decode() if component.get(name) is not None else ""
+        for name in ("DTSTART", "SUMMARY", "LOCATION", "RECURRENCE-ID")
+    ]
+    return "almanac-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 __all__ = ["SINGLE", "parse"]

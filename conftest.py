@@ -1,0 +1,124 @@
+"""Fixtures shared by every member's tests: the real PostgreSQL, Redis and HTTP.
+
+The test session gets its own database (created here, dropped at the end) and
+its own Redis db number; the variables are set before any Almanac module reads
+its settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.support.http_server import LocalHTTPServer
+
+REDIS_DB = 1 + os.getpid() % 15
+TEST_DATABASE = f"almanac_test_{os.getpid()}_{secrets.token_hex(3)}"
+PG_SERVER = os.environ.get("ALMANAC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+REDIS_SERVER = os.environ.get("ALMANAC_TEST_REDIS", "redis://127.0.0.1:6379")
+CORPUS = Path(__file__).resolve().parent.parent / "shared" / "corpus"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.update(
+        {
+            "DATABASE_URL": f"{PG_SERVER}/{TEST_DATABASE}",
+            "REDIS_URL": f"{REDIS_SERVER}/{REDIS_DB}",
+            "ALMANAC_ENV": "test",
+            "ALMANAC_TIMEZONE": "America/New_York",
+            "ALMANAC_BEAT_SCHEDULE_FILE": f"/tmp/{TEST_DATABASE}-beat-schedule",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """The session's own database, migrated to head; dropped when the session ends."""
+    from almanac.db import migrate
+
+    url = os.environ["DATABASE_URL"]
+    migrate.ensure_database(url)
+    migrate.upgrade(url)
+    yield url
+    from almanac.db.engine import engine_for
+
+    engine_for.cache_clear()
+    migrate.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    from almanac.db.engine import engine_for
+
+    engine = engine_for(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose outer transaction is rolled back after the test."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """A session factory whose commits become savepoints inside the test's transaction."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def db_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def committed_db(engine: Engine) -> Iterator[None]:
+    """For tests whose data other processes must see: tables are emptied afterwards."""
+    from sqlalchemy import text
+
+    from almanac.db.models import Base
+
+    yield
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The session's own Redis db, emptied before and after."""
+    import redis
+
+    url = os.environ["REDIS_URL"]
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalHTTPServer]:
+    server = LocalHTTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is missing: expected it at {CORPUS}")
+    return CORPUS

@@ -1,0 +1,96 @@
+"""The iCalendar parser on a feed shaped like a small venue's export."""
+
+from __future__ import annotations
+
+import codecs
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from almanac.core.domain import EventIn, EventStatus
+from almanac.core.errors import ParseError
+from almanac.scrapers import ical
+from almanac.scrapers.context import ParseContext
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NEW_YORK = ZoneInfo("America/New_York")
+WINDOW = ParseContext(
+    timezone=NEW_YORK,
+    window_start=datetime(2026, 11, 1, tzinfo=UTC),
+    window_end=datetime(2027, 11, 1, tzinfo=UTC),
+)
+
+
+def _events(body: bytes, context: ParseContext = WINDOW) -> dict[str, EventIn]:
+    result = ical.parse(body, "https://folkclub.example/events.ics", context)
+    return {event.title: event for event in result.events}
+
+
+@pytest.fixture
+def folk_club() -> bytes:
+    return (FIXTURES / "folk-club.ics").read_bytes()
+
+
+def test_weekly_series_expands_with_moved_and_cancelled_instances(folk_club: bytes) -> None:
+    series = _events(folk_club)["Open Mic Night"]
+    starts = [(o.starts_at.astimezone(NEW_YORK), o.status) for o in series.occurrences]
+    assert [(s.date(), s.hour, status) for s, status in starts] == [
+        (date(2026, 12, 3), 19, EventStatus.SCHEDULED),
+        (date(2026, 12, 11), 20, EventStatus.SCHEDULED),
+        (date(2026, 12, 17), 19, EventStatus.CANCELLED),
+        (date(2026, 12, 24), 19, EventStatus.SCHEDULED),
+    ]
+    moved = series.occurrences[1]
+    assert moved.recurrence_key == "20261211T000000Z"  # 19:00 EST on the 10th, its original slot
+    assert moved.timezone == "America/New_York"
+    assert series.categories == ("Music", "Open Mic")
+    assert series.location_text == "Folk Club, 100 Main St, Sarasota"
+
+
+def test_all_day_event_stays_on_its_dates(folk_club: bytes) -> None:
+    (fair,) = _events(folk_club)["Holiday Craft Fair"].occurrences
+    assert fair.all_day
+    assert fair.starts_at == datetime(2026, 12, 5, tzinfo=NEW_YORK)
+    assert fair.ends_at == datetime(2026, 12, 7, tzinfo=NEW_YORK)
+
+
+def test_floating_time_is_read_in_the_source_zone(folk_club: bytes) -> None:
+    (jam,) = _events(folk_club)["Sunday Jam"].occurrences
+    assert jam.starts_at == datetime(2026, 12, 6, 15, tzinfo=NEW_YORK)
+    berlin = ParseContext(ZoneInfo("Europe/Berlin"), WINDOW.window_start, WINDOW.window_end)
+    (jam_in_berlin,) = _events(folk_club, berlin)["Sunday Jam"].occurrences
+    assert jam_in_berlin.starts_at == datetime(2026, 12, 6, 15, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_cancelled_event_is_kept_and_marked(folk_club: bytes) -> None:
+    gig = _events(folk_club)["The Visiting Band"]
+    assert gig.status is EventStatus.CANCELLED
+    assert gig.occurrences[0].status is EventStatus.CANCELLED
+
+
+def test_event_without_uid_gets_an_id_that_stays_the_same(folk_club: bytes) -> None:
+    first = _events(folk_club)["An event with no UID"].external_id
+    again = _events(folk_club.replace(b"DTSTAMP:20261101T120000Z", b"DTSTAMP:20261121T090000Z"))
+    assert again["An event with no UID"].external_id == first
+    assert first.startswith("almanac-")
+
+
+def test_events_outside_the_window_are_left_out(folk_club: bytes) -> None:
+    later = ParseContext(
+        NEW_YORK, datetime(2026, 12, 20, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    )
+    events = _events(folk_club, later)
+    assert set(events) == {"Open Mic Night", "An event with no UID"}
+    assert len(events["Open Mic Night"].occurrences) == 1
+
+
+def test_byte_order_mark_and_bare_line_feeds_are_accepted(folk_club: bytes) -> None:
+    body = codecs.BOM_UTF8 + folk_club.replace(b"\r\n", b"\n")
+    assert set(_events(body)) == set(_events(folk_club))
+
+
+def test_webpage_instead_of_a_feed_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="not an iCalendar file"):
+        ical.parse(b"<html><body>Oops</body></html>", "https://x.example/feed", WINDOW)

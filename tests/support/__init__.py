@@ -1,0 +1,1 @@
+"""Helpers shared by Almanac's tests: a local HTTP server, processes, ports."""

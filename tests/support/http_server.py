@@ -1,0 +1,117 @@
+"""A real HTTP server on localhost that tests program route by route.
+
+It stands in for the venues' sites and feeds: it serves bodies with ETag and
+Last-Modified (answering 304 to a matching conditional GET), can delay,
+fail with any status or redirect, and records every request it receives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "text/calendar; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    etag: bool = True
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class LocalHTTPServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[SeenRequest] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> LocalHTTPServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def serve(self, path: str, body: bytes | str = b"", **options: object) -> str:
+        """Serve `body` at `path` (replacing what was there); returns the full URL."""
+        data = body.encode() if isinstance(body, str) else body
+        self.routes[path] = Route(body=data, **options)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def serve_file(self, path: str, file: Path, **options: object) -> str:
+        return self.serve(path, file.read_bytes(), **options)
+
+    def hits(self, path: str) -> list[SeenRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def _record(self, request: SeenRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                server._record(SeenRequest("GET", self.path, dict(self.headers.items())))
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    self._send(404, b"not found", "text/plain", {})
+                    return
+                if route.delay:
+                    time.sleep(route.delay)
+                headers = dict(route.headers)
+                if route.etag and route.status == 200:
+                    tag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+                    headers.setdefault("ETag", tag)
+                    if self.headers.get("If-None-Match") == headers["ETag"]:
+                        self._send(304, b"", None, headers)
+                        return
+                self._send(route.status, route.body, route.content_type, headers)
+
+            def _send(
+                self, status: int, body: bytes, content_type: str | None, headers: dict[str, str]
+            ) -> None:
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+
+        return Handler
