@@ -97,8 +97,11 @@ def load_settings() -> Settings:
         problems = []
         for error in exc.errors():
             name = _variable_name(tuple(error["loc"]))
-            message = "is not set" if error["type"] == "missing" else error["msg"]
-            problems.append(f"{name} {message}")
+            if error["type"] == "missing":
+                problems.append(f"{name} is not set")
+                continue
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name} is wrong: {message}")
         raise ConfigError(
             "Almanac cannot start, its configuration is wrong: "
             + "; ".join(problems)

@@ -33,6 +33,7 @@ def scrape_source(
     trigger: Trigger = Trigger.SCHEDULE,
     task_id: str | None = None,
     client: httpx.Client | None = None,
+    now: datetime | None = None,
 ) -> RunSummary:
     """Run one source end to end and return what happened.
 
@@ -46,7 +47,7 @@ def scrape_source(
         session.commit()
         summary = RunSummary(run_id=run_id, source=source.slug, status=RunStatus.RUNNING)
         try:
-            _fetch_parse_ingest(session, settings, source, summary, client)
+            _fetch_parse_ingest(session, settings, source, summary, client, now)
         except (FetchError, ParseError) as exc:
             session.rollback()
             summary.status = RunStatus.FAILED
@@ -71,6 +72,7 @@ def _fetch_parse_ingest(
     source: Source,
     summary: RunSummary,
     client: httpx.Client | None,
+    now: datetime | None,
 ) -> None:
     response = _fetch(settings, source, client)
     summary.requests += response.requests
@@ -87,7 +89,7 @@ def _fetch_parse_ingest(
         return
     zone = ZoneInfo(source.timezone or settings.timezone)
     context = ParseContext.around(
-        datetime.now(UTC), zone, settings.past_days, settings.horizon_days, source.config
+        now or datetime.now(UTC), zone, settings.past_days, settings.horizon_days, source.config
     )
     parsed = parser_for(source.kind)(response.body, response.url, context)
     summary.errors = [problem.as_dict() for problem in parsed.problems]

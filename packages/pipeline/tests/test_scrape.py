@@ -1,0 +1,114 @@
+"""`scrape_source` end to end against a local server and the real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from almanac.core.domain import RunStatus, Trigger
+from almanac.core.errors import SourceNotFound
+from almanac.core.settings import get_settings
+from almanac.db.models import Event, Occurrence, ScrapeRun, Source
+from almanac.pipeline.runs import RunSummary
+from almanac.pipeline.scrape import scrape_source
+from tests.support.http_server import LocalHTTPServer
+
+FEED = (
+    Path(__file__).resolve().parents[2] / "scrapers" / "tests" / "fixtures" / "folk-club.ics"
+).read_bytes()
+NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def source(sessions: sessionmaker[Session], http_server: LocalHTTPServer) -> Source:
+    url = http_server.serve("/folk-club.ics", FEED)
+    with sessions() as session:
+        source = Source(slug="folk-club", name="Folk Club", kind="ical", url=url)
+        session.add(source)
+        session.commit()
+        return source
+
+
+def _run(sessions: sessionmaker[Session], ref: str | int = "folk-club") -> RunSummary:
+    return scrape_source(sessions, get_settings(), ref, trigger=Trigger.CLI, task_id="t-1", now=NOW)
+
+
+def test_first_run_stores_events_and_records_the_run(
+    sessions: sessionmaker[Session], source: Source
+) -> None:
+    summary = _run(sessions)
+    assert summary.status is RunStatus.OK
+    assert (summary.counts.found, summary.counts.created) == (5, 5)
+    with sessions() as session:
+        run = session.scalars(select(ScrapeRun)).one()
+        assert (run.status, run.task_id, run.trigger, run.events_created) == ("ok", "t-1", "cli", 5)
+        assert run.bytes == len(FEED) and run.requests == 1 and run.finished_at
+        assert session.scalar(select(func.count()).select_from(Occurrence)) == 8
+        health = session.get_one(Source, source.id)
+        assert (health.last_status, health.last_event_count) == ("ok", 5)
+
+
+def test_unchanged_feed_costs_no_parse(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    _run(sessions)
+    second = _run(sessions)
+    assert second.status is RunStatus.NOT_MODIFIED
+    assert http_server.hits("/folk-club.ics")[1].headers.get("If-None-Match")
+
+
+def test_regenerated_dtstamp_writes_nothing(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    _run(sessions)
+    http_server.serve(
+        "/folk-club.ics", FEED.replace(b"DTSTAMP:20261101T120000Z", b"DTSTAMP:20261121T080000Z")
+    )
+    summary = _run(sessions)
+    assert summary.status is RunStatus.OK
+    assert (summary.counts.created, summary.counts.updated, summary.counts.unchanged) == (0, 0, 5)
+
+
+def test_changed_feed_updates_the_event(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    _run(sessions)
+    http_server.serve("/folk-club.ics", FEED.replace(b"Holiday Craft Fair", b"Winter Craft Fair"))
+    summary = _run(sessions)
+    assert (summary.counts.updated, summary.counts.unchanged) == (1, 4)
+    with sessions() as session:
+        titles = set(session.scalars(select(Event.title)))
+    assert "Winter Craft Fair" in titles and "Holiday Craft Fair" not in titles
+
+
+def test_broken_source_fails_alone_with_its_reason(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    http_server.serve("/folk-club.ics", "<html>Maintenance</html>", content_type="text/html")
+    summary = _run(sessions)
+    assert summary.status is RunStatus.FAILED
+    assert "not an iCalendar file" in (summary.message or "")
+    with sessions() as session:
+        run = session.scalars(select(ScrapeRun)).one()
+        assert run.status == "failed" and "not an iCalendar file" in (run.message or "")
+        health = session.get_one(Source, source.id)
+        assert health.consecutive_failures == 1 and health.last_error == run.message
+
+
+def test_unreachable_server_is_a_failed_run(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    http_server.serve("/folk-club.ics", "oops", status=500)
+    summary = _run(sessions)
+    assert summary.status is RunStatus.FAILED and summary.transient
+    assert "500" in (summary.message or "")
+
+
+def test_source_by_id_and_unknown_source(sessions: sessionmaker[Session], source: Source) -> None:
+    assert _run(sessions, str(source.id)).status is RunStatus.OK
+    with pytest.raises(SourceNotFound):
+        _run(sessions, "no-such-source")
