@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.http_server import LocalHTTPServer
+from tests.support.processes import Process, start_from_procfile, wait_until
 
 REDIS_DB = 1 + os.getpid() % 15
 TEST_DATABASE = f"almanac_test_{os.getpid()}_{secrets.token_hex(3)}"
@@ -122,3 +123,24 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing: expected it at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(scope="module")
+def worker_process(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Process]:
+    """A real Celery worker started from the Procfile line, shared by a module's tests."""
+    from almanac.worker import app
+
+    logs = tmp_path_factory.mktemp("worker")
+    worker = start_from_procfile("worker", logs, dict(os.environ))
+    try:
+        wait_until(
+            lambda: bool(app.control.ping(timeout=0.5)) or worker.popen.poll() is not None,
+            60,
+            "the worker to answer a ping",
+        )
+        assert worker.popen.poll() is None, worker.output()
+        yield worker
+    finally:
+        worker.stop()

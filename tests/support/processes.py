@@ -68,3 +68,19 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 def bin_path(name: str) -> str:
     return str(BIN / name)
+
+
+def procfile() -> dict[str, str]:
+    """The Procfile's processes: name → command line."""
+    entries = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, command = line.split(":", 1)
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def start_from_procfile(name: str, log_dir: Path, env: dict[str, str]) -> Process:
+    """Start one Procfile process exactly as `make dev` does: its line, run by a shell."""
+    path = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return Process(name, ["bash", "-c", f"exec {procfile()[name]}"], log_dir, env | {"PATH": path})

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     daily_run_minute: int = Field(default=0, ge=0, le=59)
     beat_schedule_file: str = "var/celerybeat-schedule"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    flower_port: int = Field(default=5555, ge=1, le=65535)
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,103 @@
+"""The tasks, run by a real worker against real Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery.result import AsyncResult
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from almanac.db.models import ScrapeRun, Source
+from almanac.worker import app
+from tests.support.http_server import LocalHTTPServer
+from tests.support.processes import Process, bin_path
+
+FEED = (
+    Path(__file__).resolve().parents[3]
+    / "packages"
+    / "scrapers"
+    / "tests"
+    / "fixtures"
+    / "folk-club.ics"
+).read_bytes()
+
+
+@pytest.fixture
+def sources(engine: Engine, committed_db: None, http_server: LocalHTTPServer) -> Iterator[None]:
+    url = http_server.serve("/folk-club.ics", FEED)
+    with Session(engine) as session:
+        session.add_all(
+            [
+                Source(slug="folk-club", name="Folk Club", kind="ical", url=url),
+                Source(slug="jazz-bar", name="Jazz Bar", kind="ical", url=url),
+                Source(slug="closed-hall", name="Closed", kind="ical", url=url, enabled=False),
+            ]
+        )
+        session.commit()
+    yield
+
+
+def _runs(engine: Engine) -> list[ScrapeRun]:
+    with Session(engine) as session:
+        return list(session.scalars(select(ScrapeRun).order_by(ScrapeRun.id)))
+
+
+def test_celery_call_scrapes_a_source_by_slug(
+    worker_process: Process, sources: None, engine: Engine
+) -> None:
+    out = subprocess.run(
+        [
+            bin_path("celery"),
+            "-A",
+            "almanac.worker",
+            "call",
+            "almanac.scrape_source",
+            "--kwargs",
+            json.dumps({"source": "folk-club"}),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    task_id = out.stdout.strip()
+    result = AsyncResult(task_id, app=app).get(timeout=60)
+    assert result["status"] == "ok" and result["counts"]["found"] > 0
+    (run,) = _runs(engine)
+    assert (run.task_id, run.status, run.trigger) == (task_id, "ok", "schedule")
+    assert f"task={task_id}" in worker_process.output()
+
+
+def test_scrape_all_sends_one_scrape_per_enabled_source(
+    worker_process: Process, sources: None, engine: Engine
+) -> None:
+    sent = app.send_task("almanac.scrape_all").get(timeout=60)["sent"]
+    assert set(sent) == {"folk-club", "jazz-bar"}
+    for task_id in sent.values():
+        AsyncResult(task_id, app=app).get(timeout=60)
+    with Session(engine) as session:
+        slugs = session.scalars(
+            select(Source.slug).join(ScrapeRun, ScrapeRun.source_id == Source.id)
+        )
+        assert sorted(slugs) == ["folk-club", "jazz-bar"]
+
+
+def test_health_check_answers_from_a_worker(worker_process: Process) -> None:
+    answer = app.send_task("almanac.health_check").get(timeout=30)
+    assert answer["status"] == "ok" and answer["worker"]
+
+
+def test_unknown_source_fails_the_task_and_the_worker_stays_up(
+    worker_process: Process, committed_db: None
+) -> None:
+    result = app.send_task("almanac.scrape_source", kwargs={"source": "nowhere"})
+    with pytest.raises(Exception, match="no source 'nowhere'"):
+        result.get(timeout=30)
+    assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
