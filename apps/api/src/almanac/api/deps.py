@@ -14,11 +14,11 @@ from almanac.core.settings import Settings, get_settings
 from almanac.db.engine import session_factory
 
 
-def _session() -> Iterator[Session]:
+def get_session() -> Iterator[Session]:
     with session_factory()() as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CeleryDep = Annotated[Celery, Depends(celery_client)]

@@ -33,10 +33,10 @@ def list_events(
     start = _aware(start) if start else datetime.now(UTC)
     end = _aware(end) if end else start + timedelta(days=30)
     if end <= start:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "end must be after start")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "end must be after start")
     if end - start > MAX_WINDOW:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "the window may span at most 366 days"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the window may span at most 366 days"
         )
     rows = session.execute(
         select(Occurrence, Event, Source.slug)

@@ -1,0 +1,157 @@
+"""The API over the real database (each test in a rolled-back transaction) and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from almanac.api.deps import get_session
+from almanac.api.main import app
+from almanac.db.models import Event, Occurrence, Source
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClient]:
+    def session() -> Iterator[Session]:
+        with sessions() as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    with TestClient(app) as client:
+        yield client
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def folk_club(db_session: Session) -> Source:
+    source = Source(slug="folk-club", name="Folk Club", kind="ical", url="https://x.example/f.ics")
+    db_session.add(source)
+    db_session.flush()
+
+    def add(title: str, start: datetime, hours: float = 2, **fields: object) -> None:
+        event = Event(
+            source_id=source.id,
+            external_id=title,
+            title=title,
+            content_hash="x",
+            schedule_hash="x",
+            **{k: v for k, v in fields.items() if k != "all_day" and k != "zone"},
+        )
+        db_session.add(event)
+        db_session.flush()
+        db_session.add(
+            Occurrence(
+                event_id=event.id,
+                recurrence_key="single",
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                all_day=bool(fields.get("all_day")),
+                timezone=str(fields.get("zone", "America/New_York")),
+                status=str(fields.get("status", "scheduled")),
+                content_hash="x",
+            )
+        )
+
+    add("Tomorrow", NOW + timedelta(days=1))
+    add("Next week", NOW + timedelta(days=7))
+    add("In two months", NOW + timedelta(days=60))
+    add("Running now", NOW - timedelta(hours=1))
+    add("Gone", NOW + timedelta(days=2), status="removed")
+    add("Called off", NOW + timedelta(days=3), status="cancelled")
+    add("Fair", datetime(2031, 12, 5, 5, tzinfo=UTC), hours=48, all_day=True)  # NY midnight
+    db_session.flush()
+    return source
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_reports_each_check_and_503_without_a_worker(client: TestClient) -> None:
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"] and checks["redis"]["ok"]
+    assert not checks["workers"]["ok"]
+    assert "no worker" in checks["workers"]["detail"]
+
+
+def test_sources_show_their_health(client: TestClient, folk_club: Source) -> None:
+    (source,) = client.get("/sources").json()
+    assert source["slug"] == "folk-club"
+    assert source["last_status"] is None and source["consecutive_failures"] == 0
+
+
+def test_events_default_to_the_next_30_days(client: TestClient, folk_club: Source) -> None:
+    titles = [item["event"]["title"] for item in client.get("/events").json()["items"]]
+    assert titles[:3] == ["Running now", "Tomorrow", "Called off"]
+    assert "Next week" in titles
+    assert "In two months" not in titles and "Gone" not in titles
+
+
+def test_events_overlapping_a_window(client: TestClient, folk_club: Source) -> None:
+    start = (NOW + timedelta(days=6)).isoformat()
+    end = (NOW + timedelta(days=61)).isoformat()
+    body = client.get("/events", params={"start": start, "end": end}).json()
+    assert [i["event"]["title"] for i in body["items"]] == ["Next week", "In two months"]
+
+
+def test_cancelled_occurrences_are_shown_and_marked(client: TestClient, folk_club: Source) -> None:
+    items = client.get("/events").json()["items"]
+    (called_off,) = [i for i in items if i["event"]["title"] == "Called off"]
+    assert called_off["status"] == "cancelled"
+
+
+def test_all_day_occurrences_carry_their_dates(client: TestClient, folk_club: Source) -> None:
+    body = client.get(
+        "/events", params={"start": "2031-12-04T00:00:00Z", "end": "2031-12-08T00:00:00Z"}
+    ).json()
+    (fair,) = [i for i in body["items"] if i["event"]["title"] == "Fair"]
+    assert fair["all_day"] and (fair["start_date"], fair["end_date"]) == (
+        "2031-12-05",
+        "2031-12-07",
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-12-10T00:00:00Z", "end": "2026-12-01T00:00:00Z"}, "end must be after"),
+        ({"start": "2026-01-01T00:00:00Z", "end": "2027-06-01T00:00:00Z"}, "at most 366 days"),
+    ],
+)
+def test_bad_window_is_a_422_with_a_message(
+    client: TestClient, params: dict[str, str], message: str
+) -> None:
+    response = client.get("/events", params=params)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_unparseable_date_is_a_422(client: TestClient) -> None:
+    assert client.get("/events", params={"start": "next tuesday"}).status_code == 422
+
+
+def test_scrape_unknown_source_is_404(client: TestClient) -> None:
+    response = client.post("/sources/nowhere/scrape")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no source 'nowhere'"}
+
+
+def test_scrape_returns_202_with_a_task_to_follow(client: TestClient, folk_club: Source) -> None:
+    response = client.post("/sources/folk-club/scrape")
+    assert response.status_code == 202
+    task_id = response.json()["task_id"]
+    assert response.json()["status_url"].endswith(f"/tasks/{task_id}")
+    assert client.get(f"/tasks/{task_id}").json()["state"] == "PENDING"
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    assert "/events" in client.get("/openapi.json").json()["paths"]
