@@ -77,7 +77,8 @@ def test_ready_reports_each_check_and_503_without_a_worker(client: TestClient) -
     response = client.get("/health/ready")
     assert response.status_code == 503
     checks = response.json()["checks"]
-    assert checks["database"]["ok"] and checks["redis"]["ok"]
+    assert checks["database"]["ok"]
+    assert checks["redis"]["ok"]
     assert not checks["workers"]["ok"]
     assert "no worker" in checks["workers"]["detail"]
 
@@ -85,14 +86,16 @@ def test_ready_reports_each_check_and_503_without_a_worker(client: TestClient) -
 def test_sources_show_their_health(client: TestClient, folk_club: Source) -> None:
     (source,) = client.get("/sources").json()
     assert source["slug"] == "folk-club"
-    assert source["last_status"] is None and source["consecutive_failures"] == 0
+    assert source["last_status"] is None
+    assert source["consecutive_failures"] == 0
 
 
 def test_events_default_to_the_next_30_days(client: TestClient, folk_club: Source) -> None:
     titles = [item["event"]["title"] for item in client.get("/events").json()["items"]]
     assert titles[:3] == ["Running now", "Tomorrow", "Called off"]
     assert "Next week" in titles
-    assert "In two months" not in titles and "Gone" not in titles
+    assert "In two months" not in titles
+    assert "Gone" not in titles
 
 
 def test_events_overlapping_a_window(client: TestClient, folk_club: Source) -> None:
@@ -113,7 +116,8 @@ def test_all_day_occurrences_carry_their_dates(client: TestClient, folk_club: So
         "/events", params={"start": "2031-12-04T00:00:00Z", "end": "2031-12-08T00:00:00Z"}
     ).json()
     (fair,) = [i for i in body["items"] if i["event"]["title"] == "Fair"]
-    assert fair["all_day"] and (fair["start_date"], fair["end_date"]) == (
+    assert fair["all_day"]
+    assert (fair["start_date"], fair["end_date"]) == (
         "2031-12-05",
         "2031-12-07",
     )

@@ -24,5 +24,6 @@ def test_daily_run_is_at_six_in_the_configured_zone() -> None:
 def test_tasks_are_sent_as_json_and_acknowledged_late() -> None:
     assert app.conf.task_serializer == "json"
     assert app.conf.accept_content == ["json"]
-    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.task_acks_late
+    assert app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1

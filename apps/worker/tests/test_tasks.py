@@ -40,7 +40,7 @@ def sources(engine: Engine, committed_db: None, http_server: LocalHTTPServer) ->
             ]
         )
         session.commit()
-    yield
+    return
 
 
 def _runs(engine: Engine) -> list[ScrapeRun]:
@@ -69,7 +69,8 @@ def test_celery_call_scrapes_a_source_by_slug(
     )
     task_id = out.stdout.strip()
     result = AsyncResult(task_id, app=app).get(timeout=60)
-    assert result["status"] == "ok" and result["counts"]["found"] > 0
+    assert result["status"] == "ok"
+    assert result["counts"]["found"] > 0
     (run,) = _runs(engine)
     assert (run.task_id, run.status, run.trigger) == (task_id, "ok", "schedule")
     assert f"task={task_id}" in worker_process.output()
@@ -91,7 +92,8 @@ def test_scrape_all_sends_one_scrape_per_enabled_source(
 
 def test_health_check_answers_from_a_worker(worker_process: Process) -> None:
     answer = app.send_task("almanac.health_check").get(timeout=30)
-    assert answer["status"] == "ok" and answer["worker"]
+    assert answer["status"] == "ok"
+    assert answer["worker"]
 
 
 def test_unknown_source_fails_the_task_and_the_worker_stays_up(

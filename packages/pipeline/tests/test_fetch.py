@@ -24,9 +24,11 @@ def test_conditional_get_answers_304_without_a_body(
 ) -> None:
     url = http_server.serve("/feed.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
     first = fetch(client, url, max_bytes=1000)
-    assert first.status_code == 200 and first.etag
+    assert first.status_code == 200
+    assert first.etag
     again = fetch(client, url, max_bytes=1000, etag=first.etag)
-    assert again.not_modified and again.body == b""
+    assert again.not_modified
+    assert again.body == b""
     assert http_server.hits("/feed.ics")[1].headers["If-None-Match"] == first.etag
 
 
@@ -66,7 +68,8 @@ def test_redirects_are_followed_and_counted(
     http_server.serve("/new.ics", "BEGIN:VCALENDAR")
     http_server.serve("/old.ics", "", status=301, headers={"Location": "/new.ics"})
     result = fetch(client, http_server.url("/old.ics"), max_bytes=1000)
-    assert result.url.endswith("/new.ics") and result.requests == 2
+    assert result.url.endswith("/new.ics")
+    assert result.requests == 2
 
 
 def test_webcal_means_https() -> None:

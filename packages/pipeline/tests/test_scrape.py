@@ -46,7 +46,9 @@ def test_first_run_stores_events_and_records_the_run(
     with sessions() as session:
         run = session.scalars(select(ScrapeRun)).one()
         assert (run.status, run.task_id, run.trigger, run.events_created) == ("ok", "t-1", "cli", 5)
-        assert run.bytes == len(FEED) and run.requests == 1 and run.finished_at
+        assert run.bytes == len(FEED)
+        assert run.requests == 1
+        assert run.finished_at
         assert session.scalar(select(func.count()).select_from(Occurrence)) == 8
         health = session.get_one(Source, source.id)
         assert (health.last_status, health.last_event_count) == ("ok", 5)
@@ -82,7 +84,8 @@ def test_changed_feed_updates_the_event(
     assert (summary.counts.updated, summary.counts.unchanged) == (1, 4)
     with sessions() as session:
         titles = set(session.scalars(select(Event.title)))
-    assert "Winter Craft Fair" in titles and "Holiday Craft Fair" not in titles
+    assert "Winter Craft Fair" in titles
+    assert "Holiday Craft Fair" not in titles
 
 
 def test_broken_source_fails_alone_with_its_reason(
@@ -94,9 +97,11 @@ def test_broken_source_fails_alone_with_its_reason(
     assert "not an iCalendar file" in (summary.message or "")
     with sessions() as session:
         run = session.scalars(select(ScrapeRun)).one()
-        assert run.status == "failed" and "not an iCalendar file" in (run.message or "")
+        assert run.status == "failed"
+        assert "not an iCalendar file" in (run.message or "")
         health = session.get_one(Source, source.id)
-        assert health.consecutive_failures == 1 and health.last_error == run.message
+        assert health.consecutive_failures == 1
+        assert health.last_error == run.message
 
 
 def test_unreachable_server_is_a_failed_run(
@@ -104,7 +109,8 @@ def test_unreachable_server_is_a_failed_run(
 ) -> None:
     http_server.serve("/folk-club.ics", "oops", status=500)
     summary = _run(sessions)
-    assert summary.status is RunStatus.FAILED and summary.transient
+    assert summary.status is RunStatus.FAILED
+    assert summary.transient
     assert "500" in (summary.message or "")
 
 

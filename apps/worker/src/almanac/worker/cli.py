@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +23,8 @@ sources_app = typer.Typer(help="The sources Almanac reads.", no_args_is_help=Tru
 app.add_typer(db_app, name="db")
 app.add_typer(sources_app, name="sources")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @db_app.command("wait")
@@ -38,24 +39,22 @@ def db_wait(timeout: float = 60.0) -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Create the database if it is missing and apply the migrations."""
-    from almanac.db import migrate
+    from almanac.pipeline.database import upgrade_database
 
-    url = get_settings().database_url
-    if migrate.ensure_database(url):
+    created, state = upgrade_database(get_settings(), revision)
+    if created:
         console.print("Created the database.")
-    migrate.upgrade(url, revision)
-    console.print(f"Database at revision {migrate.current_revision(url)}.")
+    console.print(f"Database at revision {state.current} (newest: {state.head}).")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision and the newest one."""
-    from almanac.db import migrate
+    from almanac.pipeline.database import migration_state
 
-    url = get_settings().database_url
-    current, head = migrate.current_revision(url), migrate.head_revision(url)
-    console.print(f"current: {current or 'none'}  head: {head}")
-    if current != head:
+    state = migration_state(get_settings())
+    console.print(f"current: {state.current or 'none'}  head: {state.head}")
+    if not state.up_to_date:
         raise typer.Exit(1)
 
 
@@ -74,31 +73,12 @@ def sources_import(path: Path) -> None:
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the sources with their health."""
-    from sqlalchemy import select
-
-    from almanac.db.models import Source
     from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.sources import source_health
 
-    with sessions()() as session:
-        rows = list(session.scalars(select(Source).order_by(Source.slug)))
+    rows = source_health(sessions())
     if as_json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "slug": s.slug,
-                        "name": s.name,
-                        "kind": s.kind,
-                        "url": s.url,
-                        "enabled": s.enabled,
-                        "last_status": s.last_status,
-                        "last_run_at": s.last_run_at.isoformat() if s.last_run_at else None,
-                        "last_event_count": s.last_event_count,
-                    }
-                    for s in rows
-                ]
-            )
-        )
+        print(json.dumps([asdict(row) for row in rows], default=str))
         return
     table = Table("slug", "kind", "enabled", "last status", "last run", "events", "url")
     for s in rows:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.errors import AlmanacError
 from almanac.core.sources import SourcesFile, SourceSpec
+from almanac.db.models import Source
 from almanac.db.source_queries import enabled_source_slugs, upsert_sources
 
 
@@ -43,6 +46,40 @@ def import_sources(sessions: sessionmaker[Session], specs: list[SourceSpec]) -> 
     with sessions.begin() as session:
         created, updated = upsert_sources(session, specs)
     return ImportResult(created, updated, len(specs) - created - updated)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    slug: str
+    name: str
+    kind: str
+    url: str
+    enabled: bool
+    last_status: str | None
+    last_run_at: datetime | None
+    last_event_count: int | None
+    consecutive_failures: int
+    last_error: str | None
+
+
+def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
+    """Every source with its health, by slug."""
+    with sessions() as session:
+        return [
+            SourceHealth(
+                s.slug,
+                s.name,
+                s.kind,
+                s.url,
+                s.enabled,
+                s.last_status,
+                s.last_run_at,
+                s.last_event_count,
+                s.consecutive_failures,
+                s.last_error,
+            )
+            for s in session.scalars(select(Source).order_by(Source.slug))
+        ]
 
 
 def enabled_sources(sessions: sessionmaker[Session]) -> list[str]:
