@@ -11,7 +11,7 @@ help: ## List the targets
 
 dev: env sync services migrate sources ## Run api, worker, beat and Flower (Ctrl-C stops them all)
 	@echo "Almanac: API http://127.0.0.1:8000 (docs /docs), Flower http://127.0.0.1:5555"
-	$(UV) run honcho start -f Procfile
+	@$(UV) run honcho start -f Procfile
 
 test: sync services lint ## Run every test against the real PostgreSQL, Redis and processes
 	$(UV) run pytest
@@ -22,11 +22,11 @@ lint: sync ## ruff and mypy
 	$(UV) run mypy
 
 migrate: env sync services ## Create the database if missing and apply the migrations
-	$(UV) run almanac db wait
-	$(UV) run almanac db upgrade
+	@$(UV) run almanac db wait
+	@$(UV) run almanac db upgrade
 
 sources: env sync ## Load the default sources from sources.yaml (idempotent)
-	$(UV) run almanac sources import sources.yaml
+	@$(UV) run almanac sources import sources.yaml
 
 up: env ## The same stack in Docker (compose.dev.yml)
 	$(COMPOSE) up --build

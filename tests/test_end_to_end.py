@@ -34,7 +34,7 @@ def stack(
     env = dict(os.environ) | {
         "ALMANAC_API_PORT": str(api_port),
         "ALMANAC_FLOWER_PORT": str(flower_port),
-        "ALMANAC_BEAT_SCHEDULE_FILE": str(tmp_path / "beat-schedule"),
+        "ALMANAC_BEAT_SCHEDULE_FILE": str(tmp_path / "var" / "beat-schedule"),
     }
     processes: dict[str, Process] = {}
     try:

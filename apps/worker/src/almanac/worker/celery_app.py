@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
@@ -21,6 +22,7 @@ def _settings() -> Settings:
 
 
 def create_app(settings: Settings) -> Celery:
+    Path(settings.beat_schedule_file).parent.mkdir(parents=True, exist_ok=True)
     app = Celery("almanac", broker=settings.redis_url, backend=settings.redis_url)
     app.conf.update(
         task_serializer="json",

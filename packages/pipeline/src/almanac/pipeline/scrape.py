@@ -74,6 +74,7 @@ def _fetch_parse_ingest(
     client: httpx.Client | None,
     now: datetime | None,
 ) -> None:
+    parse = parser_for(source.kind)
     response = _fetch(settings, source, client)
     summary.requests += response.requests
     summary.bytes += len(response.body)
@@ -91,7 +92,7 @@ def _fetch_parse_ingest(
     context = ParseContext.around(
         now or datetime.now(UTC), zone, settings.past_days, settings.horizon_days, source.config
     )
-    parsed = parser_for(source.kind)(response.body, response.url, context)
+    parsed = parse(response.body, response.url, context)
     summary.errors = [problem.as_dict() for problem in parsed.problems]
     summary.counts = write_events(session, source.id, parsed.events)
     summary.status = RunStatus.PARTIAL if parsed.problems else RunStatus.OK
