@@ -1,7 +1,7 @@
 # One image for every Almanac process: api, worker, beat, flower and migrate.
 FROM python:3.11-slim
 
-COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /uvx /usr/local/bin/
+RUN pip install --no-cache-dir uv==0.13.9
 
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
