@@ -43,7 +43,8 @@ def test_weekly_series_expands_with_moved_and_cancelled_instances(folk_club: byt
         (date(2026, 12, 24), 19, EventStatus.SCHEDULED),
     ]
     moved = series.occurrences[1]
-    assert moved.recurrence_key == "20261211T000000Z"  # 19:00 EST on the 10th, its original slot
+    assert moved.recurrence_key == "2026-12-11T00:00:00Z"  # 19:00 EST on the 10th, its slot
+    assert moved.title == "Open Mic Night (moved to Friday)"
     assert moved.timezone == "America/New_York"
     assert series.categories == ("Music", "Open Mic")
     assert series.location_text == "Folk Club, 100 Main St, Sarasota"

@@ -56,6 +56,8 @@ class OccurrenceIn:
     all_day: bool
     timezone: str
     status: EventStatus = EventStatus.SCHEDULED
+    title: str | None = None
+    """The instance's own title, when it differs from its event's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import re
 
+import nh3
 from charset_normalizer import from_bytes
 
 _BOMS = (
@@ -29,7 +31,35 @@ def decode_body(body: bytes, declared: str | None = None) -> str:
             return body.decode(declared)
         except (LookupError, UnicodeDecodeError):
             pass
-    best = from_bytes(body).best()
-    if best is not None:
+    matches = list(from_bytes(body))
+    if matches:
+        # The least chaotic reading; among equals the most coherent, then Western European.
+        best = min(matches, key=lambda m: (m.chaos, -m.coherence, m.encoding != "cp1252"))
         return str(best)
     return body.decode("cp1252", errors="replace")
+
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+DESCRIPTION_TAGS = {
+    "a", "b", "strong", "i", "em", "u", "p", "br", "ul", "ol", "li", "blockquote", "h3", "h4",
+}  # fmt: skip
+
+
+def clean_text(value: object) -> str | None:
+    """A one-line text as people see it: trimmed, never empty."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def clean_description(value: object) -> str | None:
+    """A description: plain text kept as written, HTML sanitized with nh3."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if _TAG.search(text):
+        text = nh3.clean(text, tags=DESCRIPTION_TAGS, link_rel="noopener noreferrer nofollow")
+    return text or None

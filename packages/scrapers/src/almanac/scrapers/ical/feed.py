@@ -1,0 +1,116 @@
+"""Reading a whole feed: decode, split, parse in batches, expand, collect problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from icalendar import Calendar, Timezone
+
+from almanac.core.domain import EventIn, ParseProblem, ParseResult
+from almanac.core.errors import ParseError
+from almanac.scrapers.context import ParseContext
+from almanac.scrapers.ical.events import SINGLE, read_groups
+from almanac.scrapers.ical.split import CalendarText, EventGroup, split_calendars
+from almanac.scrapers.text import decode_body
+
+BATCH = 400
+"""Event groups parsed together: large enough to amortize, small enough to bound memory."""
+
+
+def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
+    """Read every VEVENT of the VCALENDARs in `body` that falls in the window."""
+    text = decode_body(body)
+    head = text[:4096].lstrip().upper()
+    if "BEGIN:VCALENDAR" not in head:
+        kind = "an HTML page" if head.startswith("<") else "something else"
+        raise ParseError(
+            f"{url} is not an iCalendar file (no BEGIN:VCALENDAR; it looks like {kind})"
+        )
+    result = ParseResult()
+    for calendar in split_calendars(text):
+        timezones = _usable_timezones(calendar, result.problems)
+        for batch in _batches(list(calendar.groups.values())):
+            result.events.extend(_read_batch(calendar, timezones, batch, context, result.problems))
+    return result
+
+
+def _batches(groups: list[EventGroup]) -> Iterator[list[EventGroup]]:
+    for start in range(0, len(groups), BATCH):
+        yield groups[start : start + BATCH]
+
+
+def _usable_timezones(calendar: CalendarText, problems: list[ParseProblem]) -> list[str]:
+    """The VTIMEZONEs that icalendar can read; a broken one is dropped with a reason."""
+    if not calendar.timezones:
+        return []
+    if _readable(calendar.text(calendar.timezones, [])):
+        return calendar.timezones
+    usable = []
+    for block in calendar.timezones:
+        try:
+            Timezone.from_ical(block)
+        except Exception as exc:  # icalendar raises many kinds
+            tzid = _tzid(block)
+            problems.append(
+                ParseProblem(
+                    f"time zone {tzid!r} ignored, it cannot be read: {_reason(exc)}; "
+                    "its events use the zone of the same name, or the source's zone",
+                    tzid,
+                )
+            )
+            continue
+        usable.append(block)
+    return usable
+
+
+def _read_batch(
+    calendar: CalendarText,
+    timezones: list[str],
+    groups: list[EventGroup],
+    context: ParseContext,
+    problems: list[ParseProblem],
+) -> list[EventIn]:
+    try:
+        parsed = Calendar.from_ical(calendar.text(timezones, groups))
+    except Exception:  # fall back to one group at a time
+        return [e for g in groups for e in _read_alone(calendar, timezones, g, context, problems)]
+    return read_groups(parsed, [g.uid for g in groups], context, problems)
+
+
+def _read_alone(
+    calendar: CalendarText,
+    timezones: list[str],
+    group: EventGroup,
+    context: ParseContext,
+    problems: list[ParseProblem],
+) -> list[EventIn]:
+    try:
+        parsed = Calendar.from_ical(calendar.text(timezones, [group]))
+    except Exception as exc:  # icalendar raises many kinds
+        reason = f"event skipped, it cannot be read: {_reason(exc)}"
+        problems.append(ParseProblem(reason, group.uid))
+        return []
+    return read_groups(parsed, [group.uid], context, problems)
+
+
+def _readable(text: str) -> bool:
+    try:
+        Calendar.from_ical(text)
+    except Exception:  # icalendar raises many kinds; any means "check one by one"
+        return False
+    return True
+
+
+def _tzid(block: str) -> str:
+    for line in block.splitlines():
+        if line.upper().startswith("TZID"):
+            return line.split(":", 1)[-1].strip()
+    return "?"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+__all__ = ["SINGLE", "parse"]
