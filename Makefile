@@ -4,7 +4,7 @@ UV := scripts/uv.sh
 COMPOSE := docker compose -f compose.dev.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test lint migrate sources sync services env up down
+.PHONY: help dev test lint bench migrate sources sync services env up down
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ lint: sync ## ruff and mypy
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+
+bench: sync services ## Benchmark iCalendar ingestion: one JSON line per figure on stdout
+	$(UV) run python -m bench
 
 migrate: env sync services ## Create the database if missing and apply the migrations
 	@$(UV) run almanac db wait

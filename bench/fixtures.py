@@ -1,0 +1,80 @@
+"""Rows the bench needs: fresh iCalendar sources, and a large database to ingest into.
+
+Plain SQL on the tables' columns, so the bench does not depend on how the
+pipeline's own helpers create sources.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+
+_numbers = itertools.count(1)
+
+
+def new_source(engine: Engine, url: str, label: str) -> str:
+    """A source that has never been fetched; returns its slug."""
+    slug = f"bench-{label}-{os.getpid()}-{next(_numbers)}"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sources (slug, name, kind, url, timezone)"
+                " VALUES (:slug, :name, 'ical', :url, 'America/New_York')"
+            ),
+            {"slug": slug, "name": f"Bench {label}", "url": url},
+        )
+    return slug
+
+
+def preload_occurrences(
+    engine: Engine, now: datetime, *, sources: int, events_per_source: int, per_event: int
+) -> int:
+    """Fill other sources with events and occurrences, set-based; returns the occurrences made."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sources (slug, name, kind, url, timezone, last_status)"
+                " SELECT 'preload-' || g, 'Preloaded source ' || g, 'ical',"
+                "        'http://preload.invalid/' || g || '.ics', 'America/New_York', 'ok'"
+                " FROM generate_series(1, :sources) AS g"
+            ),
+            {"sources": sources},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO events (source_id, external_id, title, description,"
+                "                    location_text, status, content_hash, schedule_hash)"
+                " SELECT s.id, 'preload-' || s.id || '-' || g || '@almanac.example',"
+                "        'Preloaded event ' || g, repeat('A preloaded description. ', 8),"
+                "        'Somewhere in Sarasota, FL', 'scheduled',"
+                "        md5(s.id || '-' || g) || md5(g || '-' || s.id),"
+                "        md5(g || 'schedule') || md5(s.id || 'schedule')"
+                " FROM sources AS s CROSS JOIN generate_series(1, :per_source) AS g"
+                " WHERE s.slug LIKE 'preload-%'"
+            ),
+            {"per_source": events_per_source},
+        )
+        result = conn.execute(
+            text(
+                "INSERT INTO occurrences (event_id, recurrence_key, starts_at, ends_at,"
+                "                         all_day, timezone, status, content_hash)"
+                " SELECT e.id, to_char(t.starts_at AT TIME ZONE 'UTC',"
+                '                      \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'),'
+                "        t.starts_at, t.starts_at + interval '2 hours', false,"
+                "        'America/New_York', 'scheduled', md5(e.id || '-' || k) || md5(k || '')"
+                " FROM events AS e"
+                " JOIN sources AS s ON s.id = e.source_id AND s.slug LIKE 'preload-%'"
+                " CROSS JOIN generate_series(0, :per_event - 1) AS k"
+                " CROSS JOIN LATERAL (SELECT CAST(:now AS timestamptz)"
+                "     + make_interval(days => ((e.id * 7 + k * 29) % 360)::int,"
+                "                     hours => ((e.id + k) % 12)::int) AS starts_at) AS t"
+            ),
+            {"per_event": per_event, "now": now},
+        )
+        made = result.rowcount
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE sources, events, occurrences"))
+    return made

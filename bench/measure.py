@@ -1,0 +1,116 @@
+"""Timing one call, repeating it, and counting the SQL statements it sends."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from almanac.core.domain import Trigger
+from almanac.core.settings import Settings
+from almanac.pipeline.scrape import scrape_source
+
+T = TypeVar("T")
+
+
+class Counts(Protocol):
+    @property
+    def found(self) -> int: ...
+    @property
+    def created(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+
+
+class Summary(Protocol):
+    """What the bench reads of the summary `scrape_source` returns."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def counts(self) -> Counts: ...
+
+
+@dataclass(slots=True)
+class Timings:
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def timed(call: Callable[[], T]) -> tuple[float, T]:
+    """Wall time of one call, after a garbage collection so earlier runs do not leak in."""
+    gc.collect()
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def repeated(call: Callable[[], T], runs: int, budget: float) -> tuple[Timings, list[T]]:
+    """Up to `runs` calls, stopping early once they have taken `budget` seconds."""
+    timings, results = Timings(), list[T]()
+    while len(results) < runs and sum(timings.seconds) < budget:
+        seconds, result = timed(call)
+        timings.seconds.append(seconds)
+        results.append(result)
+    return timings, results
+
+
+class StatementCounter:
+    """Counts cursor executions on an engine; an executemany counts once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        self._active = False
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        if self._active:
+            self.count += 1
+
+    @contextmanager
+    def counting(self) -> Iterator[StatementCounter]:
+        self.count = 0
+        self._active = True
+        try:
+            yield self
+        finally:
+            self._active = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ingest:
+    """`scrape_source` as a worker runs it: its own HTTP client, one source, one `now`."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+
+    def __call__(self, slug: str, now: datetime) -> Summary:
+        return scrape_source(self.sessions, self.settings, slug, trigger=Trigger.CLI, now=now)
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """The process's peak resident set size (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")

@@ -1,0 +1,52 @@
+"""How big and how often: the full run, and the quick one for a smoke test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+"""The `now` every in-process run is given; the feeds are dated from it."""
+NEXT_DAY = NOW + timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    events: int
+    """The main feed's size: parse-only, first ingest, re-ingests, worker memory."""
+    parse_runs: int
+    ingest_runs: int
+    cheap_runs: int
+    """Runs of what costs little (a 304, a body seen before): the median is kept."""
+    small_events: int
+    small_runs: int
+    large_events: int | None
+    preload_sources: int | None
+    preload_events_per_source: int = 1_000
+    preload_occurrences_per_event: int = 10
+
+    @property
+    def quick(self) -> bool:
+        return self.large_events is None
+
+
+FULL = Plan(
+    events=10_000,
+    parse_runs=2,
+    ingest_runs=2,
+    cheap_runs=5,
+    small_events=1_000,
+    small_runs=3,
+    large_events=100_000,
+    preload_sources=100,
+)
+QUICK = Plan(
+    events=300,
+    parse_runs=3,
+    ingest_runs=3,
+    cheap_runs=3,
+    small_events=1_000,
+    small_runs=2,
+    large_events=None,
+    preload_sources=None,
+)

@@ -1,0 +1,53 @@
+"""A real Celery worker process, one task sent to it, and its peak memory."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.measure import peak_rss_mb
+from tests.support.processes import Process
+
+SCRAPE_SOURCE = "almanac.scrape_source"
+START_TIMEOUT = 60.0
+
+
+@contextmanager
+def celery_worker(log_dir: Path, name: str) -> Iterator[Process]:
+    """`celery -A almanac.worker worker --pool solo`, answering pings; stopped by its PID."""
+    from almanac.worker import app
+
+    argv = [sys.executable, "-m", "celery", "-A", "almanac.worker", "worker"]
+    argv += ["--pool", "solo", "--queues", "scrape,default", "--loglevel", "WARNING"]
+    argv += ["--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
+    worker = Process(name, argv, log_dir, dict(os.environ))
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not app.control.ping(timeout=0.5):
+            if worker.popen.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{worker.output()[-3000:]}")
+        yield worker
+    finally:
+        worker.stop()
+
+
+def scrape_in_worker(worker: Process, slug: str, timeout: float) -> tuple[float, dict[str, Any]]:
+    """Send `almanac.scrape_source` for `slug`; returns (seconds to the result, the result)."""
+    from almanac.worker import app
+
+    started = time.perf_counter()
+    result = app.send_task(SCRAPE_SOURCE, kwargs={"source": slug})
+    try:
+        summary: dict[str, Any] = result.get(timeout=timeout)
+    except Exception as exc:
+        raise RuntimeError(f"the worker's scrape failed: {exc}\n{worker.output()[-3000:]}") from exc
+    return time.perf_counter() - started, summary
+
+
+def worker_peak_rss_mb(worker: Process) -> float:
+    return peak_rss_mb(worker.pid)
