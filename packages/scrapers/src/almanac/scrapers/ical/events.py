@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -50,12 +51,12 @@ def _expand_all(
     components: dict[str, list[Component]],
     context: ParseContext,
     problems: list[ParseProblem],
-) -> dict[str, list[Component]]:
-    """Occurrence components by UID; if the batch fails, each UID is expanded alone."""
+) -> dict[str, list[Instance]]:
+    """Occurrences by UID; if the batch fails, each UID is expanded alone."""
     with suppress(Exception):  # the library raises many kinds; find the series that fails
         return _group(_between(calendar, context))
     timezones = list(calendar.walk("VTIMEZONE"))
-    expanded: dict[str, list[Component]] = {}
+    expanded: dict[str, list[Instance]] = {}
     for uid, group in components.items():
         alone = Calendar()
         for name, value in calendar.property_items(recursive=False)[1:]:
@@ -70,20 +71,44 @@ def _expand_all(
     return expanded
 
 
-def _between(calendar: Calendar, context: ParseContext) -> list[Component]:
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One expanded occurrence: its times and the VEVENT (master or override) it comes from."""
+
+    start: date
+    end: date
+    source: Component
+
+
+def _between(calendar: Calendar, context: ParseContext) -> list[Instance]:
+    """The occurrences in the window, without copying a component for each.
+
+    `query.between()` would return a copy of the VEVENT per occurrence, which
+    costs more than the expansion itself; the series give the same occurrences
+    with their source component.
+    """
     query = recurring_ical_events.of(calendar, keep_recurrence_attributes=True)
-    return list(query.between(context.window_start, context.window_end))
+    instances = []
+    for series in query.series:
+        for occurrence in series.between(context.window_start, context.window_end):
+            instances.append(Instance(occurrence.start, occurrence.end, _source(occurrence)))
+    return instances
 
 
-def _group(occurrences: Iterable[Component]) -> dict[str, list[Component]]:
-    grouped: dict[str, list[Component]] = defaultdict(list)
-    for occurrence in occurrences:
-        grouped[str(occurrence.get("UID", ""))].append(occurrence)
+def _source(occurrence: object) -> Component:
+    component: Component = occurrence._adapter._component  # type: ignore[attr-defined]
+    return component
+
+
+def _group(instances: Iterable[Instance]) -> dict[str, list[Instance]]:
+    grouped: dict[str, list[Instance]] = defaultdict(list)
+    for instance in instances:
+        grouped[str(instance.source.get("UID", ""))].append(instance)
     return grouped
 
 
 def _event(
-    uid: str, group: list[Component], occurrences: list[Component], context: ParseContext
+    uid: str, group: list[Component], occurrences: list[Instance], context: ParseContext
 ) -> EventIn | None:
     masters = [c for c in group if "RECURRENCE-ID" not in c]
     master = max(masters, key=_sequence) if masters else group[0]
@@ -113,8 +138,8 @@ def _event(
     )
 
 
-def _occurrence(component: Component, recurring: bool, zone: ZoneInfo, title: str) -> OccurrenceIn:
-    start, end = component.start, component.end  # type: ignore[attr-defined]
+def _occurrence(instance: Instance, recurring: bool, zone: ZoneInfo, title: str) -> OccurrenceIn:
+    start, end, component = instance.start, instance.end, instance.source
     if isinstance(start, datetime):
         starts_at = _aware(start, zone)
         ends_at = _aware(end, zone) if isinstance(end, datetime) else starts_at
@@ -129,7 +154,10 @@ def _occurrence(component: Component, recurring: bool, zone: ZoneInfo, title: st
     for moment in (starts_at, ends_at):
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             raise ValueError(f"its date {moment:%Y-%m-%d} is not plausible")
-    key = recurrence_key(component.get("RECURRENCE-ID"), zone) if recurring else SINGLE
+    key = SINGLE
+    if recurring:
+        original = component.get("RECURRENCE-ID")
+        key = recurrence_key(original.dt if original is not None else start, zone)
     own_title = clean_text(component.get("SUMMARY")) or "(untitled)"
     return OccurrenceIn(
         recurrence_key=key,
@@ -142,9 +170,8 @@ def _occurrence(component: Component, recurring: bool, zone: ZoneInfo, title: st
     )
 
 
-def recurrence_key(prop: object, zone: ZoneInfo) -> str:
+def recurrence_key(value: object, zone: ZoneInfo) -> str:
     """The instance's original start: `YYYY-MM-DDTHH:MM:SSZ` in UTC, or `YYYY-MM-DD`."""
-    value = getattr(prop, "dt", None)
     if isinstance(value, datetime):
         return _aware(value, zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):

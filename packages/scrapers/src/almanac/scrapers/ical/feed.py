@@ -10,6 +10,7 @@ from almanac.core.domain import EventIn, ParseProblem, ParseResult
 from almanac.core.errors import ParseError
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.ical.events import SINGLE, read_groups
+from almanac.scrapers.ical.simple import NOT_SIMPLE, read_simple
 from almanac.scrapers.ical.split import CalendarText, EventGroup, split_calendars
 from almanac.scrapers.text import decode_body
 
@@ -17,8 +18,12 @@ BATCH = 400
 """Event groups parsed together: large enough to amortize, small enough to bound memory."""
 
 
-def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
-    """Read every VEVENT of the VCALENDARs in `body` that falls in the window."""
+def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) -> ParseResult:
+    """Read every VEVENT of the VCALENDARs in `body` that falls in the window.
+
+    `simple=False` sends every event through icalendar and recurring-ical-events,
+    which the direct reading of plain events must agree with.
+    """
     text = decode_body(body)
     head = text[:4096].lstrip().upper()
     if "BEGIN:VCALENDAR" not in head:
@@ -28,10 +33,35 @@ def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
         )
     result = ParseResult()
     for calendar in split_calendars(text):
+        general = (
+            _read_simple_groups(calendar, context, result.events)
+            if simple
+            else list(calendar.groups.values())
+        )
+        if not general:
+            continue
         timezones = _usable_timezones(calendar, result.problems)
-        for batch in _batches(list(calendar.groups.values())):
+        for batch in _batches(general):
             result.events.extend(_read_batch(calendar, timezones, batch, context, result.problems))
     return result
+
+
+def _read_simple_groups(
+    calendar: CalendarText, context: ParseContext, events: list[EventIn]
+) -> list[EventGroup]:
+    """Read the lone, plain VEVENTs directly; return the groups left for the general path."""
+    if any(p[:15].upper().startswith("X-WR-TIMEZONE") for p in calendar.properties):
+        return list(calendar.groups.values())
+    general = []
+    for group in calendar.groups.values():
+        if len(group.blocks) == 1:
+            event = read_simple(group.blocks[0], context)
+            if event is not NOT_SIMPLE:
+                if isinstance(event, EventIn):
+                    events.append(event)
+                continue
+        general.append(group)
+    return general
 
 
 def _batches(groups: list[EventGroup]) -> Iterator[list[EventGroup]]:
