@@ -1,24 +1,31 @@
 """Set-based writes of parsed events and their occurrences.
 
-One SELECT finds what the source already has; new events are inserted and
-changed ones updated in batches; occurrences are upserted with
-`INSERT … ON CONFLICT … DO UPDATE … WHERE` their hash differs. An unchanged
-event costs no write at all.
+Events are written in batches. Per batch, one SELECT finds what the source
+already has, one INSERT adds the new events, one UPDATE the changed ones;
+occurrences are upserted where their hash differs, and those that left a
+changed event's set are marked removed. An unchanged event costs no write.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Row, insert, select, text
 from sqlalchemy.orm import Session
 
-from almanac.core.domain import EventIn, EventStatus
-from almanac.db.hashing import event_hash, occurrence_hash, schedule_hash
-from almanac.db.models import Event, Occurrence
+from almanac.core.domain import EventIn, EventStatus, OccurrenceIn
+from almanac.db.batches import weighed_batches
+from almanac.db.hashing import event_hash, schedule_hash
+from almanac.db.models import Event
+from almanac.db.occurrence_writes import remove_missing_occurrences, upsert_occurrences
+from almanac.db.window import Window
+
+EVENTS_PER_BATCH = 1000
+OCCURRENCES_PER_BATCH = 10_000
 
 
 @dataclass(slots=True)
@@ -27,12 +34,32 @@ class WriteCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    cancelled: int = 0
+    """Occurrences found cancelled, those of cancelled events included."""
     removed: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class WritePlan:
+    """What a run knows besides its events.
+
+    `window` is the span the parse covered and `stored_window` the one the
+    stored occurrences were expanded over (None if unknown): occurrences
+    that only appear because the window moved do not make an event updated.
+    With `remove_missing` false (a suspect run) nothing is marked removed.
+    """
+
+    window: Window
+    now: datetime
+    stored_window: Window | None = None
+    remove_missing: bool = True
+    feed_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class _Prepared:
     event: EventIn
+    occurrences: tuple[OccurrenceIn, ...]
     content_hash: str
     schedule_hash: str
 
@@ -47,53 +74,95 @@ def latest_versions(events: Sequence[EventIn]) -> list[EventIn]:
     return list(chosen.values())
 
 
+def cancelled_occurrences(event: EventIn) -> int:
+    """How many of the event's occurrences are cancelled: all of them if the event is."""
+    occurrences = _unique_occurrences(event)
+    if event.status is EventStatus.CANCELLED:
+        return len(occurrences)
+    return sum(1 for o in occurrences if o.status is EventStatus.CANCELLED)
+
+
 def write_events(
-    session: Session, source_id: int, events: Sequence[EventIn], feed_id: int | None = None
+    session: Session, source_id: int, events: Sequence[EventIn], plan: WritePlan
 ) -> WriteCounts:
     """Store `events` for the source; returns what was created, updated, left alone."""
-    prepared = [
-        _Prepared(e, event_hash(e), schedule_hash(e.occurrences)) for e in latest_versions(events)
-    ]
-    counts = WriteCounts(found=len(prepared))
-    if not prepared:
-        return counts
-    existing = {
-        row.external_id: row
-        for row in session.execute(
-            select(
-                Event.id, Event.external_id, Event.content_hash, Event.schedule_hash, Event.status
-            ).where(
-                Event.source_id == source_id,
-                Event.external_id.in_([p.event.external_id for p in prepared]),
-            )
-        )
-    }
-    new = [p for p in prepared if p.event.external_id not in existing]
-    changed = []
-    for p in prepared:
-        row = existing.get(p.event.external_id)
-        if row is None:
-            continue
-        if (
-            row.content_hash != p.content_hash
-            or row.schedule_hash != p.schedule_hash
-            or row.status == EventStatus.REMOVED
-        ):
-            changed.append((row.id, row.schedule_hash != p.schedule_hash, p))
-    counts.created = len(new)
-    counts.updated = len(changed)
-    counts.unchanged = len(prepared) - len(new) - len(changed)
-
-    ids = _insert_events(session, source_id, feed_id, new)
-    _update_events(session, feed_id, changed)
-    rescheduled = list(zip(ids, (p.event for p in new), strict=True)) + [
-        (event_id, p.event) for event_id, schedule_changed, p in changed if schedule_changed
-    ]
-    _upsert_occurrences(session, rescheduled)
+    latest = latest_versions(events)
+    counts = WriteCounts(found=len(latest))
+    counts.cancelled = sum(cancelled_occurrences(e) for e in latest)
+    for batch in weighed_batches(
+        latest,
+        lambda e: len(e.occurrences),
+        max_items=EVENTS_PER_BATCH,
+        max_weight=OCCURRENCES_PER_BATCH,
+    ):
+        created, updated = _write_batch(session, source_id, [_prepare(e) for e in batch], plan)
+        counts.created += created
+        counts.updated += updated
+    counts.unchanged = counts.found - counts.created - counts.updated
     return counts
 
 
-def _event_values(p: _Prepared) -> dict[str, Any]:
+def _unique_occurrences(event: EventIn) -> tuple[OccurrenceIn, ...]:
+    """One occurrence per recurrence key, the last one listed."""
+    return tuple({o.recurrence_key: o for o in event.occurrences}.values())
+
+
+def _prepare(event: EventIn) -> _Prepared:
+    occurrences = _unique_occurrences(event)
+    return _Prepared(event, occurrences, event_hash(event), schedule_hash(occurrences))
+
+
+def _write_batch(
+    session: Session, source_id: int, batch: list[_Prepared], plan: WritePlan
+) -> tuple[int, int]:
+    """Write one batch; returns how many events it created and updated."""
+    stored = _stored_events(session, source_id, [p.event.external_id for p in batch])
+    new = [p for p in batch if p.event.external_id not in stored]
+    existing = [(stored[p.event.external_id], p) for p in batch if p.event.external_id in stored]
+    revived = {row.id for row, _ in existing if row.status == EventStatus.REMOVED}
+    rescheduled = [
+        (row.id, p.occurrences)
+        for row, p in existing
+        if row.schedule_hash != p.schedule_hash or row.id in revived
+    ]
+
+    new_ids = _insert_events(session, source_id, plan.feed_id, new)
+    written = upsert_occurrences(
+        session, [*zip(new_ids, (p.occurrences for p in new), strict=True), *rescheduled]
+    )
+    created = set(new_ids)
+    stored_window = plan.stored_window
+    rescheduled_ids = {
+        w.event_id
+        for w in written
+        if w.event_id not in created
+        and not (w.inserted and stored_window is not None and w.starts_at not in stored_window)
+    }
+    if plan.remove_missing:
+        rescheduled_ids |= remove_missing_occurrences(session, rescheduled, plan.window, plan.now)
+
+    updates = []
+    for row, p in existing:
+        bump = row.content_hash != p.content_hash or row.id in revived or row.id in rescheduled_ids
+        kept_schedule = p.schedule_hash if plan.remove_missing else row.schedule_hash
+        if bump or kept_schedule != row.schedule_hash:
+            updates.append(_update_row(row.id, plan.feed_id, p, kept_schedule, bump))
+    _update_events(session, updates)
+    return len(new), sum(1 for u in updates if u["bump"])
+
+
+def _stored_events(
+    session: Session, source_id: int, external_ids: list[str]
+) -> dict[str, Row[int, str, str, str, str]]:
+    rows = session.execute(
+        select(
+            Event.id, Event.external_id, Event.content_hash, Event.schedule_hash, Event.status
+        ).where(Event.source_id == source_id, Event.external_id.in_(external_ids))
+    )
+    return {row.external_id: row for row in rows}
+
+
+def _content(p: _Prepared) -> dict[str, Any]:
     e = p.event
     return {
         "title": e.title,
@@ -105,7 +174,6 @@ def _event_values(p: _Prepared) -> dict[str, Any]:
         "price": e.price,
         "status": str(e.status),
         "content_hash": p.content_hash,
-        "schedule_hash": p.schedule_hash,
     }
 
 
@@ -116,79 +184,52 @@ def _insert_events(
         return []
     rows = [
         {"source_id": source_id, "feed_id": feed_id, "external_id": p.event.external_id}
-        | _event_values(p)
+        | _content(p)
+        | {"schedule_hash": p.schedule_hash}
         for p in new
     ]
     result = session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows)
     return list(result.scalars())
 
 
-def _update_events(
-    session: Session, feed_id: int | None, changed: list[tuple[int, bool, _Prepared]]
-) -> None:
-    if not changed:
-        return
-    rows = [
-        {"b_id": event_id, "b_feed_id": feed_id}
-        | {f"b_{k}": v for k, v in _event_values(p).items()}
-        for event_id, _, p in changed
-    ]
-    columns = ["feed_id", *_event_values(changed[0][2]).keys()]
-    statement = (
-        update(Event)
-        .where(Event.id == bindparam("b_id"))
-        .values(
-            {c: bindparam(f"b_{c}") for c in columns}
-            | {
-                "sequence": Event.sequence + 1,
-                "updated_at": func.now(),
-                "removed_at": None,
-            }
-        )
+def _update_row(
+    event_id: int, feed_id: int | None, p: _Prepared, kept_schedule: str, bump: bool
+) -> dict[str, Any]:
+    return (
+        {"id": event_id, "feed_id": feed_id}
+        | _content(p)
+        | {"schedule_hash": kept_schedule, "bump": bump}
     )
-    session.connection().execute(statement, rows)
 
 
-def _upsert_occurrences(session: Session, events: list[tuple[int, EventIn]]) -> None:
-    rows = [
-        {
-            "event_id": event_id,
-            "recurrence_key": o.recurrence_key,
-            "starts_at": o.starts_at,
-            "ends_at": o.ends_at or o.starts_at,
-            "all_day": o.all_day,
-            "timezone": o.timezone,
-            "status": str(o.status),
-            "content_hash": occurrence_hash(o),
-        }
-        for event_id, event in events
-        for o in event.occurrences
-    ]
-    if not rows:
-        return
-    statement = pg_insert(Occurrence)
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=[Occurrence.event_id, Occurrence.recurrence_key],
-        set_={
-            "starts_at": excluded.starts_at,
-            "ends_at": excluded.ends_at,
-            "all_day": excluded.all_day,
-            "timezone": excluded.timezone,
-            "status": excluded.status,
-            "content_hash": excluded.content_hash,
-            "previous_starts_at": func.coalesce(
-                literal_column(
-                    "CASE WHEN occurrences.starts_at <> excluded.starts_at "
-                    "THEN occurrences.starts_at END"
-                ),
-                Occurrence.previous_starts_at,
-            ),
-            "updated_at": func.now(),
-            "removed_at": None,
-        },
-        where=(Occurrence.content_hash != excluded.content_hash)
-        | (Occurrence.status == EventStatus.REMOVED.value),
+_UPDATE_EVENTS = text(
+    """
+    UPDATE events AS e
+    SET feed_id = v.feed_id,
+        title = v.title,
+        description = v.description,
+        url = v.url,
+        image_url = v.image_url,
+        location_text = v.location_text,
+        categories = v.categories,
+        price = v.price,
+        status = v.status,
+        content_hash = v.content_hash,
+        schedule_hash = v.schedule_hash,
+        sequence = e.sequence + CASE WHEN v.bump THEN 1 ELSE 0 END,
+        updated_at = CASE WHEN v.bump THEN now() ELSE e.updated_at END,
+        removed_at = NULL
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(
+        id bigint, feed_id bigint, title text, description text, url text, image_url text,
+        location_text text, categories text[], price text, status text, content_hash text,
+        schedule_hash text, bump boolean
     )
-    for start in range(0, len(rows), 1000):
-        session.execute(statement, rows[start : start + 1000])
+    WHERE e.id = v.id
+    """
+)
+
+
+def _update_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One UPDATE for the whole batch, its rows passed as one JSON array."""
+    if rows:
+        session.execute(_UPDATE_EVENTS, {"rows": json.dumps(rows)})

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -86,6 +87,11 @@ class Source(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     last_event_count: Mapped[int | None] = mapped_column(Integer)
     last_good_event_count: Mapped[int | None] = mapped_column(Integer)
+    health_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the last suspect run was held back; cleared by the next ok run."""
+    parsed_window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    parsed_window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """The span the stored occurrences were last expanded over."""
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -213,6 +219,9 @@ class ScrapeRun(Base):
     events_updated: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     events_unchanged: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     events_removed: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    events_cancelled: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    """Occurrences found cancelled, those of cancelled events included."""
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str | None] = mapped_column(Text)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, server_default=text("'[]'::jsonb"), default=list

@@ -54,6 +54,8 @@ def finish_run(session: Session, source: Source, summary: RunSummary) -> None:
     run.events_updated = summary.counts.updated
     run.events_unchanged = summary.counts.unchanged
     run.events_removed = summary.counts.removed
+    run.events_cancelled = summary.counts.cancelled
+    run.duration_seconds = summary.duration_seconds
     run.message = summary.message
     run.errors = summary.errors
 
@@ -67,5 +69,8 @@ def finish_run(session: Session, source: Source, summary: RunSummary) -> None:
     source.last_error = None
     if summary.status is not RunStatus.NOT_MODIFIED:
         source.last_event_count = summary.counts.found
+    if summary.status is RunStatus.SUSPECT:
+        source.health_reason = summary.message
     if summary.status is RunStatus.OK:
         source.last_good_event_count = summary.counts.found
+        source.health_reason = None

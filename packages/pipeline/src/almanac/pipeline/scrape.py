@@ -13,12 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.errors import FetchError, ParseError
 from almanac.core.settings import Settings
-from almanac.db.event_writes import write_events
+from almanac.db.event_removals import remove_missing_events
+from almanac.db.event_writes import WritePlan, latest_versions, write_events
 from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
+from almanac.db.window import Window
 from almanac.pipeline.fetch import FetchResult, fetch, make_client
+from almanac.pipeline.health_gate import suspect_reason
 from almanac.pipeline.runs import RunSummary, finish_run, start_run
+from almanac.pipeline.window import day_window
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.registry import parser_for
 
@@ -82,21 +86,52 @@ def _fetch_parse_ingest(
         summary.status = RunStatus.NOT_MODIFIED
         summary.message = "the server answered 304 Not Modified"
         return
+    now = now or datetime.now(UTC)
+    zone = ZoneInfo(source.timezone or settings.timezone)
+    window = day_window(now, zone, settings.past_days, settings.horizon_days)
     digest = body_hash(response.body)
-    if digest == source.content_hash and source.last_status != RunStatus.FAILED:
+    if _already_read(source, digest, window):
         summary.status = RunStatus.NOT_MODIFIED
-        summary.message = "the body is the same as last time"
+        summary.message = "the body is the same as last time, and so is the window"
         _remember_fetch(source, response, digest)
         return
-    zone = ZoneInfo(source.timezone or settings.timezone)
-    context = ParseContext.around(
-        now or datetime.now(UTC), zone, settings.past_days, settings.horizon_days, source.config
+    context = ParseContext(
+        timezone=zone, window_start=window.start, window_end=window.end, config=source.config
     )
     parsed = parse(response.body, response.url, context)
     summary.errors = [problem.as_dict() for problem in parsed.problems]
-    summary.counts = write_events(session, source.id, parsed.events)
-    summary.status = RunStatus.PARTIAL if parsed.problems else RunStatus.OK
+    events = latest_versions(parsed.events)
+    reason = suspect_reason(len(events), source.last_good_event_count)
+    plan = WritePlan(window, now, _stored_window(source), remove_missing=reason is None)
+    summary.counts = write_events(session, source.id, events, plan)
+    source.parsed_window_start, source.parsed_window_end = window.start, window.end
+    if reason is not None:
+        summary.status = RunStatus.SUSPECT
+        summary.message = reason
+        _forget_fetch(source)
+        return
+    if parsed.problems:
+        summary.status = RunStatus.PARTIAL
+    else:
+        summary.status = RunStatus.OK
+        seen = [event.external_id for event in events]
+        summary.counts.removed = remove_missing_events(session, source.id, seen, now)
     _remember_fetch(source, response, digest)
+
+
+def _already_read(source: Source, digest: str, window: Window) -> bool:
+    """The same body was read over the same window by the last run that read one."""
+    return (
+        digest == source.content_hash
+        and source.last_status != RunStatus.FAILED
+        and _stored_window(source) == window
+    )
+
+
+def _stored_window(source: Source) -> Window | None:
+    if source.parsed_window_start is None or source.parsed_window_end is None:
+        return None
+    return Window(source.parsed_window_start, source.parsed_window_end)
 
 
 def _fetch(settings: Settings, source: Source, client: httpx.Client | None) -> FetchResult:
@@ -121,13 +156,20 @@ def _remember_fetch(source: Source, response: FetchResult, digest: str) -> None:
     source.content_hash = digest
 
 
+def _forget_fetch(source: Source) -> None:
+    """A suspect body is not trusted: the next run fetches and reads the feed in full."""
+    source.etag = None
+    source.last_modified = None
+    source.content_hash = None
+
+
 def _log_run(summary: RunSummary) -> None:
     c = summary.counts
-    level = logging.WARNING if summary.status is RunStatus.FAILED else logging.INFO
+    troubled = summary.status in (RunStatus.FAILED, RunStatus.SUSPECT)
     log.log(
-        level,
-        "source=%s run=%d status=%s found=%d created=%d updated=%d unchanged=%d removed=%d "
-        "problems=%d requests=%d bytes=%d duration=%.2fs%s",
+        logging.WARNING if troubled else logging.INFO,
+        "source=%s run=%d status=%s found=%d created=%d updated=%d unchanged=%d cancelled=%d "
+        "removed=%d problems=%d requests=%d bytes=%d duration=%.2fs%s",
         summary.source,
         summary.run_id,
         summary.status,
@@ -135,10 +177,11 @@ def _log_run(summary: RunSummary) -> None:
         c.created,
         c.updated,
         c.unchanged,
+        c.cancelled,
         c.removed,
         len(summary.errors),
         summary.requests,
         summary.bytes,
         summary.duration_seconds,
-        f" reason={summary.message!r}" if summary.status is RunStatus.FAILED else "",
+        f" reason={summary.message!r}" if troubled else "",
     )

@@ -60,6 +60,7 @@ class SourceHealth:
     last_event_count: int | None
     consecutive_failures: int
     last_error: str | None
+    health_reason: str | None
 
 
 def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
@@ -77,6 +78,7 @@ def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
                 s.last_event_count,
                 s.consecutive_failures,
                 s.last_error,
+                s.health_reason,
             )
             for s in session.scalars(select(Source).order_by(Source.slug))
         ]

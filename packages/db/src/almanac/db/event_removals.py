@@ -1,0 +1,54 @@
+"""Marking removed the upcoming events a complete, healthy run no longer found."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+_REMOVE_MISSING_EVENTS = text(
+    """
+    WITH gone AS (
+        UPDATE events AS e
+        SET status = 'removed', removed_at = now(), updated_at = now(),
+            sequence = e.sequence + 1
+        WHERE e.source_id = :source_id
+          AND e.status <> 'removed'
+          AND NOT EXISTS (
+              SELECT 1 FROM unnest(CAST(:seen AS text[])) AS seen(external_id)
+              WHERE seen.external_id = e.external_id
+          )
+          AND EXISTS (
+              SELECT 1 FROM occurrences AS o
+              WHERE o.event_id = e.id AND o.status <> 'removed' AND o.ends_at > :now
+          )
+        RETURNING e.id
+    ),
+    gone_occurrences AS (
+        UPDATE occurrences AS o
+        SET status = 'removed', removed_at = now(), updated_at = now()
+        FROM gone
+        WHERE o.event_id = gone.id AND o.status <> 'removed' AND o.ends_at > :now
+        RETURNING o.id
+    )
+    SELECT count(*) FROM gone
+    """
+)
+
+
+def remove_missing_events(
+    session: Session, source_id: int, seen_external_ids: Collection[str], now: datetime
+) -> int:
+    """Mark removed the source's events not in `seen_external_ids` that have not ended.
+
+    An event has not ended while one of its occurrences ends after `now`;
+    those occurrences are marked removed with it, the ended ones stay as
+    they were. Past events are never removed. Returns how many events were.
+    """
+    removed = session.scalar(
+        _REMOVE_MISSING_EVENTS,
+        {"source_id": source_id, "seen": list(seen_external_ids), "now": now},
+    )
+    return int(removed or 0)
