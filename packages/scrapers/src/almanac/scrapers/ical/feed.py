@@ -38,8 +38,6 @@ def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) 
             if simple
             else list(calendar.groups.values())
         )
-        if not general:
-            continue
         timezones = _usable_timezones(calendar, result.problems)
         for batch in _batches(general):
             result.events.extend(_read_batch(calendar, timezones, batch, context, result.problems))
