@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from almanac.core.domain import RunStatus, Trigger
+from almanac.core.domain import ParseResult, RunStatus, Trigger
 from almanac.core.errors import FetchError, ParseError
 from almanac.core.settings import Settings
 from almanac.db.event_removals import remove_missing_events
@@ -100,6 +100,25 @@ def _fetch_parse_ingest(
     )
     parsed = parse(response.body, response.url, context)
     summary.errors = [problem.as_dict() for problem in parsed.problems]
+    if _ingest(session, source, parsed, window, now, summary):
+        _remember_fetch(source, response, digest)
+    else:
+        _forget_fetch(source)
+
+
+def _ingest(
+    session: Session,
+    source: Source,
+    parsed: ParseResult,
+    window: Window,
+    now: datetime,
+    summary: RunSummary,
+) -> bool:
+    """Write what the parse found; False if the run is suspect and its body not to be trusted.
+
+    Only a complete, healthy run (no problems, not suspect) removes the
+    upcoming events it no longer finds; a suspect run removes nothing.
+    """
     events = latest_versions(parsed.events)
     reason = suspect_reason(len(events), source.last_good_event_count)
     plan = WritePlan(window, now, _stored_window(source), remove_missing=reason is None)
@@ -108,15 +127,14 @@ def _fetch_parse_ingest(
     if reason is not None:
         summary.status = RunStatus.SUSPECT
         summary.message = reason
-        _forget_fetch(source)
-        return
+        return False
     if parsed.problems:
         summary.status = RunStatus.PARTIAL
-    else:
-        summary.status = RunStatus.OK
-        seen = [event.external_id for event in events]
-        summary.counts.removed = remove_missing_events(session, source.id, seen, now)
-    _remember_fetch(source, response, digest)
+        return True
+    summary.status = RunStatus.OK
+    seen = [event.external_id for event in events]
+    summary.counts.removed = remove_missing_events(session, source.id, seen, now)
+    return True
 
 
 def _already_read(source: Source, digest: str, window: Window) -> bool:
