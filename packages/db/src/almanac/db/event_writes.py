@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, text
+from sqlalchemy import ARRAY, Row, Text, any_, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from almanac.core.domain import EventIn, EventStatus, OccurrenceIn
 from almanac.db.batches import weighed_batches
-from almanac.db.hashing import event_hash, schedule_hash
+from almanac.db.hashing import event_hash, occurrence_hash, schedule_hash_of
 from almanac.db.models import Event
-from almanac.db.occurrence_writes import remove_missing_occurrences, upsert_occurrences
+from almanac.db.occurrence_writes import (
+    HashedOccurrence,
+    remove_missing_occurrences,
+    upsert_occurrences,
+)
 from almanac.db.window import Window
 
 EVENTS_PER_BATCH = 1000
@@ -59,7 +63,7 @@ class WritePlan:
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     event: EventIn
-    occurrences: tuple[OccurrenceIn, ...]
+    occurrences: tuple[HashedOccurrence, ...]
     content_hash: str
     schedule_hash: str
 
@@ -108,8 +112,9 @@ def _unique_occurrences(event: EventIn) -> tuple[OccurrenceIn, ...]:
 
 
 def _prepare(event: EventIn) -> _Prepared:
-    occurrences = _unique_occurrences(event)
-    return _Prepared(event, occurrences, event_hash(event), schedule_hash(occurrences))
+    occurrences = tuple(HashedOccurrence(o, occurrence_hash(o)) for o in _unique_occurrences(event))
+    schedule = schedule_hash_of((h.occurrence.recurrence_key, h.hash) for h in occurrences)
+    return _Prepared(event, occurrences, event_hash(event), schedule)
 
 
 def _write_batch(
@@ -154,10 +159,11 @@ def _write_batch(
 def _stored_events(
     session: Session, source_id: int, external_ids: list[str]
 ) -> dict[str, Row[int, str, str, str, str]]:
+    wanted = bindparam("external_ids", external_ids, type_=ARRAY(Text))
     rows = session.execute(
         select(
             Event.id, Event.external_id, Event.content_hash, Event.schedule_hash, Event.status
-        ).where(Event.source_id == source_id, Event.external_id.in_(external_ids))
+        ).where(Event.source_id == source_id, Event.external_id == any_(wanted))
     )
     return {row.external_id: row for row in rows}
 
@@ -177,19 +183,40 @@ def _content(p: _Prepared) -> dict[str, Any]:
     }
 
 
+_INSERT_EVENTS = text(
+    """
+    INSERT INTO events (
+        source_id, feed_id, external_id, title, description, url, image_url,
+        location_text, categories, price, status, content_hash, schedule_hash
+    )
+    SELECT CAST(:source_id AS bigint), CAST(:feed_id AS bigint), v.external_id, v.title,
+        v.description, v.url, v.image_url, v.location_text, v.categories, v.price, v.status,
+        v.content_hash, v.schedule_hash
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(
+        external_id text, title text, description text, url text, image_url text,
+        location_text text, categories text[], price text, status text, content_hash text,
+        schedule_hash text
+    )
+    RETURNING id, external_id
+    """
+)
+
+
 def _insert_events(
     session: Session, source_id: int, feed_id: int | None, new: list[_Prepared]
 ) -> list[int]:
+    """One INSERT for the whole batch; returns the new ids in the order of `new`."""
     if not new:
         return []
     rows = [
-        {"source_id": source_id, "feed_id": feed_id, "external_id": p.event.external_id}
-        | _content(p)
-        | {"schedule_hash": p.schedule_hash}
+        {"external_id": p.event.external_id} | _content(p) | {"schedule_hash": p.schedule_hash}
         for p in new
     ]
-    result = session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows)
-    return list(result.scalars())
+    result = session.execute(
+        _INSERT_EVENTS, {"source_id": source_id, "feed_id": feed_id, "rows": json.dumps(rows)}
+    )
+    ids = {external_id: event_id for event_id, external_id in result}
+    return [ids[p.event.external_id] for p in new]
 
 
 def _update_row(

@@ -6,21 +6,24 @@ rows that did not change cost nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, func, literal_column, null, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
-from almanac.core.domain import EventStatus, OccurrenceIn
+from almanac.core.domain import OccurrenceIn
 from almanac.db.batches import chunked
-from almanac.db.hashing import occurrence_hash
-from almanac.db.models import Occurrence
 from almanac.db.window import Window
+
+
+@dataclass(frozen=True, slots=True)
+class HashedOccurrence:
+    occurrence: OccurrenceIn
+    hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,59 +34,60 @@ class WrittenOccurrence:
 
 
 def upsert_occurrences(
-    session: Session, events: Sequence[tuple[int, Sequence[OccurrenceIn]]]
+    session: Session, events: Sequence[tuple[int, Sequence[HashedOccurrence]]]
 ) -> list[WrittenOccurrence]:
     """Store each event's occurrences; returns the rows inserted or changed."""
     written: list[WrittenOccurrence] = []
     for rows in chunked(_rows(events)):
-        result = session.execute(_UPSERT, rows)
+        result = session.execute(_UPSERT, {"rows": json.dumps(rows)})
         written.extend(WrittenOccurrence(e, i, s) for e, i, s in result)
     return written
 
 
-def _rows(events: Sequence[tuple[int, Sequence[OccurrenceIn]]]) -> Iterator[dict[str, Any]]:
+def _rows(events: Sequence[tuple[int, Sequence[HashedOccurrence]]]) -> Iterator[dict[str, Any]]:
     for event_id, occurrences in events:
-        for o in occurrences:
+        for hashed in occurrences:
+            o = hashed.occurrence
             yield {
                 "event_id": event_id,
                 "recurrence_key": o.recurrence_key,
-                "starts_at": o.starts_at,
-                "ends_at": o.ends_at or o.starts_at,
+                "starts_at": o.starts_at.isoformat(),
+                "ends_at": (o.ends_at or o.starts_at).isoformat(),
                 "all_day": o.all_day,
                 "timezone": o.timezone,
                 "status": str(o.status),
-                "content_hash": occurrence_hash(o),
+                "content_hash": hashed.hash,
             }
 
 
-def _upsert_statement() -> ReturningInsert[int, bool, datetime]:
-    statement = pg_insert(Occurrence)
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[Occurrence.event_id, Occurrence.recurrence_key],
-        set_={
-            "starts_at": excluded.starts_at,
-            "ends_at": excluded.ends_at,
-            "all_day": excluded.all_day,
-            "timezone": excluded.timezone,
-            "status": excluded.status,
-            "content_hash": excluded.content_hash,
-            "previous_starts_at": func.coalesce(
-                literal_column(
-                    "CASE WHEN occurrences.starts_at <> excluded.starts_at "
-                    "THEN occurrences.starts_at END"
-                ),
-                Occurrence.previous_starts_at,
-            ),
-            "updated_at": func.now(),
-            "removed_at": null(),
-        },
-        where=(Occurrence.content_hash != excluded.content_hash)
-        | (Occurrence.status == EventStatus.REMOVED.value),
-    ).returning(Occurrence.event_id, literal_column("xmax = 0", Boolean), Occurrence.starts_at)
-
-
-_UPSERT = _upsert_statement()
+_UPSERT = text(
+    """
+    INSERT INTO occurrences AS o (
+        event_id, recurrence_key, starts_at, ends_at, all_day, timezone, status, content_hash
+    )
+    SELECT v.event_id, v.recurrence_key, v.starts_at, v.ends_at, v.all_day, v.timezone,
+        v.status, v.content_hash
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(
+        event_id bigint, recurrence_key text, starts_at timestamptz, ends_at timestamptz,
+        all_day boolean, timezone text, status text, content_hash text
+    )
+    ON CONFLICT (event_id, recurrence_key) DO UPDATE
+    SET starts_at = excluded.starts_at,
+        ends_at = excluded.ends_at,
+        all_day = excluded.all_day,
+        timezone = excluded.timezone,
+        status = excluded.status,
+        content_hash = excluded.content_hash,
+        previous_starts_at = CASE
+            WHEN o.starts_at <> excluded.starts_at THEN o.starts_at
+            ELSE o.previous_starts_at
+        END,
+        updated_at = now(),
+        removed_at = NULL
+    WHERE o.content_hash <> excluded.content_hash OR o.status = 'removed'
+    RETURNING o.event_id, o.xmax = 0, o.starts_at
+    """
+)
 
 _REMOVE_MISSING = text(
     """
@@ -105,7 +109,7 @@ _REMOVE_MISSING = text(
 
 def remove_missing_occurrences(
     session: Session,
-    events: Sequence[tuple[int, Sequence[OccurrenceIn]]],
+    events: Sequence[tuple[int, Sequence[HashedOccurrence]]],
     window: Window,
     now: datetime,
 ) -> set[int]:
@@ -122,7 +126,7 @@ def remove_missing_occurrences(
         {
             "event_ids": [event_id for event_id, _ in events],
             "kept_event_ids": [event_id for event_id, occ in events for _ in occ],
-            "kept_keys": [o.recurrence_key for _, occ in events for o in occ],
+            "kept_keys": [h.occurrence.recurrence_key for _, occ in events for h in occ],
             "from_": max(now, window.start),
             "until": window.end,
         },

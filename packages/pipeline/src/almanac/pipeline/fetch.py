@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
+from functools import cache
 
 import httpx
 
@@ -32,8 +34,15 @@ def normalize_url(url: str) -> str:
     return url
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the certificate store takes tens of milliseconds: once per process is enough."""
+    return httpx.create_ssl_context()
+
+
 def make_client(settings: Settings) -> httpx.Client:
     return httpx.Client(
+        verify=_tls_context(),
         follow_redirects=True,
         max_redirects=settings.fetch_max_redirects,
         timeout=httpx.Timeout(settings.fetch_timeout_seconds),
