@@ -152,3 +152,15 @@ def test_a_large_feed_takes_a_few_statements_not_one_per_event(
     assert created <= 3 * 3
     # three batches: a SELECT and an UPDATE; the occurrences did not change
     assert updated <= 3 * 2
+
+
+def test_instance_keeps_its_own_title_and_follows_the_feed(
+    db_session: Session, source: Source
+) -> None:
+    moved = replace(_event("a").occurrences[0], title="Gig (moved to Friday)")
+    _write(db_session, source.id, [replace(_event("a"), occurrences=(moved,))])
+    assert db_session.scalar(select(Occurrence.title)) == "Gig (moved to Friday)"
+    retitled = replace(moved, title="Gig (moved to Saturday)")
+    counts = _write(db_session, source.id, [replace(_event("a"), occurrences=(retitled,))])
+    assert counts.updated == 1
+    assert db_session.scalar(select(Occurrence.title)) == "Gig (moved to Saturday)"

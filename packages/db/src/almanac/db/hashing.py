@@ -34,12 +34,18 @@ def event_hash(event: EventIn) -> str:
 
 
 def occurrence_hash(occurrence: OccurrenceIn) -> str:
+    """Hash of an instance's dates, zone, status and own title.
+
+    The title is left out when there is none, so instances without one keep
+    the hashes they were stored with before titles were.
+    """
     ends_at = occurrence.ends_at
     ends = "null" if ends_at is None else repr(ends_at.timestamp())
+    title = "" if occurrence.title is None else "," + _text(occurrence.title)
     return _digest(
         f"[{occurrence.starts_at.timestamp()!r},{ends},"
         f"{'true' if occurrence.all_day else 'false'},"
-        f"{_text(occurrence.timezone)},{_text(str(occurrence.status))}]"
+        f"{_text(occurrence.timezone)},{_text(str(occurrence.status))}{title}]"
     )
 
 

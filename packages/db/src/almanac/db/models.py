@@ -185,6 +185,8 @@ class Occurrence(Base):
     id: Mapped[int] = _id()
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     recurrence_key: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    """The instance's own title, when the feed gives it one; else the event's applies."""
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     all_day: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

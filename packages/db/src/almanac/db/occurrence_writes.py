@@ -51,6 +51,7 @@ def _rows(events: Sequence[tuple[int, Sequence[HashedOccurrence]]]) -> Iterator[
             yield {
                 "event_id": event_id,
                 "recurrence_key": o.recurrence_key,
+                "title": o.title,
                 "starts_at": o.starts_at.isoformat(),
                 "ends_at": (o.ends_at or o.starts_at).isoformat(),
                 "all_day": o.all_day,
@@ -63,16 +64,18 @@ def _rows(events: Sequence[tuple[int, Sequence[HashedOccurrence]]]) -> Iterator[
 _UPSERT = text(
     """
     INSERT INTO occurrences AS o (
-        event_id, recurrence_key, starts_at, ends_at, all_day, timezone, status, content_hash
+        event_id, recurrence_key, title, starts_at, ends_at, all_day, timezone, status,
+        content_hash
     )
-    SELECT v.event_id, v.recurrence_key, v.starts_at, v.ends_at, v.all_day, v.timezone,
-        v.status, v.content_hash
+    SELECT v.event_id, v.recurrence_key, v.title, v.starts_at, v.ends_at, v.all_day,
+        v.timezone, v.status, v.content_hash
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(
-        event_id bigint, recurrence_key text, starts_at timestamptz, ends_at timestamptz,
-        all_day boolean, timezone text, status text, content_hash text
+        event_id bigint, recurrence_key text, title text, starts_at timestamptz,
+        ends_at timestamptz, all_day boolean, timezone text, status text, content_hash text
     )
     ON CONFLICT (event_id, recurrence_key) DO UPDATE
-    SET starts_at = excluded.starts_at,
+    SET title = excluded.title,
+        starts_at = excluded.starts_at,
         ends_at = excluded.ends_at,
         all_day = excluded.all_day,
         timezone = excluded.timezone,
