@@ -159,3 +159,40 @@ def test_scrape_returns_202_with_a_task_to_follow(client: TestClient, folk_club:
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     assert "/events" in client.get("/openapi.json").json()["paths"]
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(
+    client: TestClient, folk_club: Source
+) -> None:
+    window = {"start": NOW.isoformat(), "end": (NOW + timedelta(days=90)).isoformat()}
+    everything = [i["id"] for i in client.get("/events", params=window).json()["items"]]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = client.get(
+            "/events", params=window | {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        ).json()
+        seen.extend(item["id"] for item in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == everything
+    assert len(everything) > 2
+
+
+def test_events_of_one_source(client: TestClient, folk_club: Source) -> None:
+    items = client.get("/events", params={"source": "folk-club"}).json()["items"]
+    assert items
+    assert {i["event"]["source"] for i in items} == {"folk-club"}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"source": "nowhere"}, "unknown source nowhere"), ({"cursor": "zzz"}, "cursor")],
+)
+def test_unknown_source_or_cursor_is_a_422(
+    client: TestClient, folk_club: Source, params: dict[str, str], message: str
+) -> None:
+    response = client.get("/events", params=params)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]

@@ -39,6 +39,10 @@ class EventOut(BaseModel):
 
 class OccurrenceOut(BaseModel):
     id: int
+    recurrence_id: str | None
+    """The instance's original start, for events that repeat; null otherwise."""
+    title: str
+    """The instance's title: its event's, unless the feed gave this instance its own."""
     starts_at: datetime
     ends_at: datetime
     all_day: bool
@@ -55,6 +59,7 @@ class OccurrencePage(BaseModel):
     end: datetime
     count: int
     items: list[OccurrenceOut]
+    next_cursor: str | None = None
 
 
 class TaskAccepted(BaseModel):

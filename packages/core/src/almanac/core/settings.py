@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(validation_alias=AliasChoices("REDIS_URL"))
     env: Literal["development", "production", "test"] = "development"
     timezone: str = "America/New_York"
-    past_days: int = Field(default=1, ge=0, le=3650)
-    horizon_days: int = Field(default=365, ge=1, le=3650)
+    past_days: int = Field(default=1, ge=0, le=36500)
+    horizon_days: int = Field(default=365, ge=1, le=36500)
+    max_occurrences_per_series: int = Field(default=1000, ge=1, le=100_000)
     user_agent: str = "Almanac/0.1 (+https://github.com/almanac-events/almanac)"
     fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     fetch_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)

@@ -96,7 +96,11 @@ def _fetch_parse_ingest(
         _remember_fetch(source, response, digest)
         return
     context = ParseContext(
-        timezone=zone, window_start=window.start, window_end=window.end, config=source.config
+        timezone=zone,
+        window_start=window.start,
+        window_end=window.end,
+        config=source.config,
+        max_occurrences_per_series=settings.max_occurrences_per_series,
     )
     parsed = parse(response.body, response.url, context)
     summary.errors = [problem.as_dict() for problem in parsed.problems]
@@ -133,7 +137,7 @@ def _ingest(
         return True
     summary.status = RunStatus.OK
     seen = [event.external_id for event in events]
-    summary.counts.removed = remove_missing_events(session, source.id, seen, now)
+    summary.counts.removed = remove_missing_events(session, source.id, seen, window, now)
     return True
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 
 from almanac.api.deps import SessionDep
 from almanac.api.schemas import EventOut, OccurrenceOut, OccurrencePage
@@ -18,6 +19,8 @@ from almanac.db.models import Event, Occurrence, Source
 router = APIRouter(prefix="/events", tags=["events"])
 
 MAX_WINDOW = timedelta(days=366)
+SINGLE_OCCURRENCE = "single"
+"""The recurrence key of an event that does not repeat."""
 
 
 @router.get("", response_model=OccurrencePage)
@@ -27,9 +30,16 @@ def list_events(
     end: Annotated[
         datetime | None, Query(description="Window end (default: 30 days after start)")
     ] = None,
+    source: Annotated[
+        list[str] | None, Query(description="Only these sources (slugs; repeat for several)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> OccurrencePage:
-    """Occurrences that overlap `start`–`end`, sorted by start, with their event."""
+    """Occurrences that overlap `start`–`end`, sorted by start, with their event.
+
+    Pages are keyset-paginated: pass a page's `next_cursor` to get the next one.
+    """
     start = _aware(start) if start else datetime.now(UTC)
     end = _aware(end) if end else start + timedelta(days=30)
     if end <= start:
@@ -38,7 +48,7 @@ def list_events(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "the window may span at most 366 days"
         )
-    rows = session.execute(
+    query = (
         select(Occurrence, Event, Source.slug)
         .join(Event, Occurrence.event_id == Event.id)
         .join(Source, Event.source_id == Source.id)
@@ -50,9 +60,42 @@ def list_events(
         )
         .order_by(Occurrence.starts_at, Occurrence.id)
         .limit(limit)
-    ).all()
+    )
+    if source:
+        known = set(session.scalars(select(Source.slug).where(Source.slug.in_(source))))
+        unknown = sorted(set(source) - known)
+        if unknown:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown source {', '.join(unknown)!s}"
+            )
+        query = query.where(Source.slug.in_(source))
+    if cursor:
+        after_start, after_id = decode_cursor(cursor)
+        query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > (after_start, after_id))
+    rows = session.execute(query).all()
     items = [_occurrence(o, e, slug) for o, e, slug in rows]
-    return OccurrencePage(start=start, end=end, count=len(items), items=items)
+    next_cursor = (
+        encode_cursor(rows[-1][0].starts_at, rows[-1][0].id) if len(rows) == limit else None
+    )
+    return OccurrencePage(
+        start=start, end=end, count=len(items), items=items, next_cursor=next_cursor
+    )
+
+
+def encode_cursor(starts_at: datetime, occurrence_id: int) -> str:
+    raw = f"{starts_at.astimezone(UTC).isoformat()}|{occurrence_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, occurrence_id = raw.split("|")
+        return datetime.fromisoformat(when), int(occurrence_id)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not one this API gave out"
+        ) from None
 
 
 def _aware(value: datetime) -> datetime:
@@ -67,6 +110,8 @@ def _occurrence(o: Occurrence, e: Event, source_slug: str) -> OccurrenceOut:
     status_ = EventStatus.CANCELLED.value if e.status == EventStatus.CANCELLED else o.status
     return OccurrenceOut(
         id=o.id,
+        recurrence_id=None if o.recurrence_key == SINGLE_OCCURRENCE else o.recurrence_key,
+        title=o.title or e.title,
         starts_at=starts_at,
         ends_at=ends_at,
         all_day=o.all_day,
