@@ -95,3 +95,64 @@ def test_byte_order_mark_and_bare_line_feeds_are_accepted(folk_club: bytes) -> N
 def test_webpage_instead_of_a_feed_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="not an iCalendar file"):
         ical.parse(b"<html><body>Oops</body></html>", "https://x.example/feed", WINDOW)
+
+
+def _feed(*event_lines: str) -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//x//y//EN", *event_lines, "END:VCALENDAR"]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_html_in_descriptions_is_sanitized_and_plain_text_kept() -> None:
+    body = _feed(
+        "BEGIN:VEVENT",
+        "UID:html",
+        "DTSTART:20261205T200000Z",
+        "SUMMARY:Gala",
+        'DESCRIPTION:<p onclick="steal()">Black tie <script>alert(1)</script><a href="'
+        'https://gala.example">tickets</a></p>',
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:plain",
+        "DTSTART:20261206T200000Z",
+        "SUMMARY:Talk",
+        "DESCRIPTION:Q&A after the talk\\, 5 < 6",
+        "END:VEVENT",
+    )
+    events = _events(body)
+    gala = events["Gala"].description or ""
+    assert "script" not in gala
+    assert "onclick" not in gala
+    assert "Black tie" in gala
+    assert 'href="https://gala.example"' in gala
+    assert events["Talk"].description == "Q&A after the talk, 5 < 6"
+
+
+def test_absurd_dates_are_rejected_with_a_reason() -> None:
+    body = _feed(
+        "BEGIN:VEVENT",
+        "UID:far",
+        "DTSTART:20261205T200000Z",
+        "DTEND:29991231T200000Z",
+        "SUMMARY:Forever",
+        "END:VEVENT",
+    )
+    result = ical.parse(body, "https://x.example/f.ics", WINDOW)
+    assert result.events == []
+    (problem,) = result.problems
+    assert problem.item == "far"
+    assert "2999-12-31 is not plausible" in problem.reason
+
+
+def test_endless_series_is_capped() -> None:
+    body = _feed(
+        "BEGIN:VEVENT",
+        "UID:daily",
+        "DTSTART:20261101T090000Z",
+        "RRULE:FREQ=DAILY",
+        "SUMMARY:Every day",
+        "END:VEVENT",
+    )
+    capped = ParseContext(NEW_YORK, WINDOW.window_start, WINDOW.window_end, {}, 50)
+    (event,) = ical.parse(body, "https://x.example/f.ics", capped).events
+    assert len(event.occurrences) == 50
+    assert event.occurrences[0].starts_at == datetime(2026, 11, 1, 9, tzinfo=UTC)
