@@ -47,7 +47,7 @@ def _write(session: Session, source: Source, *events: EventIn) -> None:
 
 def test_upcoming_event_missing_from_a_run_is_removed(db_session: Session, source: Source) -> None:
     _write(db_session, source, _event("gig", NOW + 48 * HOUR), _event("jam", NOW + 72 * HOUR))
-    removed = remove_missing_events(db_session, source.id, ["gig"], NOW)
+    removed = remove_missing_events(db_session, source.id, ["gig"], WINDOW, NOW)
     jam = _stored(db_session, "jam")
     assert removed == 1
     assert (jam.status, jam.sequence) == ("removed", 1)
@@ -58,7 +58,7 @@ def test_upcoming_event_missing_from_a_run_is_removed(db_session: Session, sourc
 
 def test_past_event_missing_from_a_run_is_kept(db_session: Session, source: Source) -> None:
     _write(db_session, source, _event("last-week", NOW - 7 * 24 * HOUR))
-    removed = remove_missing_events(db_session, source.id, [], NOW)
+    removed = remove_missing_events(db_session, source.id, [], WINDOW, NOW)
     assert removed == 0
     assert _stored(db_session, "last-week").status == "scheduled"
     assert _occurrence_statuses(db_session, "last-week") == ["scheduled"]
@@ -66,7 +66,7 @@ def test_past_event_missing_from_a_run_is_kept(db_session: Session, source: Sour
 
 def test_event_still_going_on_counts_as_upcoming(db_session: Session, source: Source) -> None:
     _write(db_session, source, _event("matinee", NOW - HOUR))
-    assert remove_missing_events(db_session, source.id, [], NOW) == 1
+    assert remove_missing_events(db_session, source.id, [], WINDOW, NOW) == 1
     assert _stored(db_session, "matinee").status == "removed"
 
 
@@ -74,14 +74,14 @@ def test_ended_occurrences_of_a_removed_event_stay_as_they_were(
     db_session: Session, source: Source
 ) -> None:
     _write(db_session, source, _event("open-mic", NOW - 7 * 24 * HOUR, NOW + 7 * 24 * HOUR))
-    remove_missing_events(db_session, source.id, [], NOW)
+    remove_missing_events(db_session, source.id, [], WINDOW, NOW)
     assert _occurrence_statuses(db_session, "open-mic") == ["scheduled", "removed"]
 
 
 def test_removing_again_changes_nothing(db_session: Session, source: Source) -> None:
     _write(db_session, source, _event("jam", NOW + 72 * HOUR))
-    remove_missing_events(db_session, source.id, [], NOW)
-    assert remove_missing_events(db_session, source.id, [], NOW) == 0
+    remove_missing_events(db_session, source.id, [], WINDOW, NOW)
+    assert remove_missing_events(db_session, source.id, [], WINDOW, NOW) == 0
     assert _stored(db_session, "jam").sequence == 1
 
 
@@ -90,5 +90,13 @@ def test_other_sources_keep_their_events(db_session: Session, source: Source) ->
     db_session.add(other)
     db_session.flush()
     _write(db_session, other, _event("jam", NOW + 72 * HOUR))
-    assert remove_missing_events(db_session, source.id, [], NOW) == 0
+    assert remove_missing_events(db_session, source.id, [], WINDOW, NOW) == 0
     assert _stored(db_session, "jam").status == "scheduled"
+
+
+def test_event_beyond_the_window_is_kept(db_session: Session, source: Source) -> None:
+    far = WINDOW.end + 30 * 24 * HOUR
+    write_events(db_session, source.id, [_event("next-year", far)], WritePlan(WINDOW, NOW))
+    shorter = Window(WINDOW.start, NOW + 30 * 24 * HOUR)
+    assert remove_missing_events(db_session, source.id, [], shorter, NOW) == 0
+    assert _stored(db_session, "next-year").status == "scheduled"

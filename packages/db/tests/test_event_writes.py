@@ -93,7 +93,7 @@ def test_cancelled_status_is_stored(db_session: Session, source: Source) -> None
 
 def test_removed_event_that_reappears_comes_back(db_session: Session, source: Source) -> None:
     _write(db_session, source.id, [_event("a")])
-    remove_missing_events(db_session, source.id, [], NOW)
+    remove_missing_events(db_session, source.id, [], WINDOW, NOW)
     counts = _write(db_session, source.id, [_event("a")])
     assert counts.updated == 1
     event = db_session.scalars(select(Event)).one()

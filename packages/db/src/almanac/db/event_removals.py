@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from almanac.db.window import Window
+
 _REMOVE_MISSING_EVENTS = text(
     """
     WITH gone AS (
@@ -22,7 +24,8 @@ _REMOVE_MISSING_EVENTS = text(
           )
           AND EXISTS (
               SELECT 1 FROM occurrences AS o
-              WHERE o.event_id = e.id AND o.status <> 'removed' AND o.ends_at > :now
+              WHERE o.event_id = e.id AND o.status <> 'removed'
+                AND o.ends_at > :now AND o.starts_at < :window_end
           )
         RETURNING e.id
     ),
@@ -39,16 +42,27 @@ _REMOVE_MISSING_EVENTS = text(
 
 
 def remove_missing_events(
-    session: Session, source_id: int, seen_external_ids: Collection[str], now: datetime
+    session: Session,
+    source_id: int,
+    seen_external_ids: Collection[str],
+    window: Window,
+    now: datetime,
 ) -> int:
     """Mark removed the source's events not in `seen_external_ids` that have not ended.
 
     An event has not ended while one of its occurrences ends after `now`;
     those occurrences are marked removed with it, the ended ones stay as
-    they were. Past events are never removed. Returns how many events were.
+    they were. Past events are never removed, nor those whose upcoming
+    occurrences all start after the window's end, which the run could not
+    see. Returns how many events were removed.
     """
     removed = session.scalar(
         _REMOVE_MISSING_EVENTS,
-        {"source_id": source_id, "seen": list(seen_external_ids), "now": now},
+        {
+            "source_id": source_id,
+            "seen": list(seen_external_ids),
+            "now": now,
+            "window_end": window.end,
+        },
     )
     return int(removed or 0)

@@ -23,6 +23,7 @@ from almanac.db.hashing import event_hash, occurrence_hash, schedule_hash_of
 from almanac.db.models import Event
 from almanac.db.occurrence_writes import (
     HashedOccurrence,
+    WrittenOccurrence,
     remove_missing_occurrences,
     upsert_occurrences,
 )
@@ -135,25 +136,34 @@ def _write_batch(
     written = upsert_occurrences(
         session, [*zip(new_ids, (p.occurrences for p in new), strict=True), *rescheduled]
     )
-    created = set(new_ids)
-    stored_window = plan.stored_window
-    rescheduled_ids = {
-        w.event_id
-        for w in written
-        if w.event_id not in created
-        and not (w.inserted and stored_window is not None and w.starts_at not in stored_window)
-    }
+    moved = _changed_by_upsert(written, set(new_ids), plan.stored_window)
     if plan.remove_missing:
-        rescheduled_ids |= remove_missing_occurrences(session, rescheduled, plan.window, plan.now)
+        moved |= remove_missing_occurrences(session, rescheduled, plan.window, plan.now)
 
     updates = []
     for row, p in existing:
-        bump = row.content_hash != p.content_hash or row.id in revived or row.id in rescheduled_ids
+        bump = row.content_hash != p.content_hash or row.id in revived or row.id in moved
         kept_schedule = p.schedule_hash if plan.remove_missing else row.schedule_hash
         if bump or kept_schedule != row.schedule_hash:
             updates.append(_update_row(row.id, plan.feed_id, p, kept_schedule, bump))
     _update_events(session, updates)
     return len(new), sum(1 for u in updates if u["bump"])
+
+
+def _changed_by_upsert(
+    written: list[WrittenOccurrence], created: set[int], stored_window: Window | None
+) -> set[int]:
+    """Existing events whose occurrences changed in what was already known of them.
+
+    An occurrence that is new only because it lies outside the stored
+    window (the window moved, an endless series grew) is not a change.
+    """
+    return {
+        w.event_id
+        for w in written
+        if w.event_id not in created
+        and not (w.inserted and stored_window is not None and w.starts_at not in stored_window)
+    }
 
 
 def _stored_events(
