@@ -15,6 +15,7 @@ from almanac.core.settings import get_settings
 from almanac.db.models import Event, Occurrence, ScrapeRun, Source
 from almanac.pipeline.runs import RunSummary
 from almanac.pipeline.scrape import scrape_source
+from almanac.pipeline.sources import source_health
 from tests.support.http_server import LocalHTTPServer
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -116,7 +117,7 @@ def test_feed_that_shrinks_below_half_is_suspect_and_removes_nothing(
     summary = _run(sessions)
     assert (summary.status, summary.counts.removed) == (RunStatus.SUSPECT, 0)
     assert [_status(sessions, f"gig-{n}") for n in range(1, 5)] == ["scheduled"] * 4
-    health = _source(sessions)
+    (health,) = source_health(sessions)
     assert health.last_status == "suspect"
     assert health.health_reason == (
         "found 1 event, the last good run found 4: nothing is removed until a run finds at least 2"
