@@ -19,6 +19,7 @@ class SourceOut(BaseModel):
     last_run_at: datetime | None
     last_status: str | None
     last_error: str | None
+    health_reason: str | None
     consecutive_failures: int
     last_event_count: int | None
 
