@@ -145,6 +145,7 @@ def _not_modified(run: BenchRun, slug: str, body: bytes) -> None:
         expect_status(summary, "not_modified")
         if summary.bytes:
             raise BenchError(f"expected a 304 with no body, got {summary.bytes} bytes")
+    run.say("304 runs (ms): " + " ".join(f"{s * 1000:.0f}" for s in timings.seconds))
     run.emit(
         Figure(
             "ical.not_modified.ms",

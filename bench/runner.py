@@ -20,6 +20,9 @@ from bench.output import Figure, emit, say
 from bench.plan import NOW, Plan
 from tests.support.http_server import LocalHTTPServer
 
+BUDGET_SECONDS = 540.0
+"""The whole run stays under ten minutes: the large feed gets what is left of this."""
+
 
 class BenchError(RuntimeError):
     """A run did not do what the measurement needs (it failed, or found nothing)."""
@@ -63,6 +66,9 @@ class BenchRun:
 
     def say(self, message: str) -> None:
         say(f"[{time.monotonic() - self.started:6.1f}s] {message}")
+
+    def remaining(self) -> float:
+        return BUDGET_SECONDS - (time.monotonic() - self.started)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
