@@ -88,12 +88,43 @@ class ParseProblem:
         return {"reason": self.reason, "item": self.item}
 
 
+class LinkKind(StrEnum):
+    """Why a parser points at another URL."""
+
+    DETAIL = "detail"
+    """An event's own page, to be read with `PageRole.DETAIL`."""
+    NEXT_PAGE = "next_page"
+    """The next page of a listing (or of an API's results), read like the first."""
+    FEED = "feed"
+    """An iCalendar feed the page links to, stored in `feeds` and read as `ical`."""
+
+
+class PageRole(StrEnum):
+    """What kind of page a parser is handed."""
+
+    LISTING = "listing"
+    DETAIL = "detail"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A URL a parser found that the pipeline should fetch next."""
+
+    url: str
+    kind: LinkKind
+
+
 @dataclass(slots=True)
 class ParseResult:
-    """What a parser returns: the events it could read and what it skipped."""
+    """What a parser returns: the events it could read, what it skipped, where to go next.
+
+    Events found on a detail page replace those with the same `external_id`
+    found on a listing (the event's URL is the usual id of both).
+    """
 
     events: list[EventIn] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from almanac.core.domain import PageRole
+
 
 @dataclass(frozen=True, slots=True)
 class ParseContext:
@@ -22,6 +24,8 @@ class ParseContext:
     window_end: datetime
     config: dict[str, Any] = field(default_factory=dict)
     max_occurrences_per_series: int = 1000
+    page: PageRole = PageRole.LISTING
+    """A listing (the source's URL and its next pages) or an event's detail page."""
 
     @classmethod
     def around(
