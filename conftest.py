@@ -34,6 +34,11 @@ def pytest_configure(config: pytest.Config) -> None:
             "ALMANAC_ENV": "test",
             "ALMANAC_TIMEZONE": "America/New_York",
             "ALMANAC_BEAT_SCHEDULE_FILE": f"/tmp/{TEST_DATABASE}-beat-schedule",
+            # The local test server lives on 127.0.0.1, and tests need no pauses between
+            # requests unless they are about politeness (those set their own policy).
+            "ALMANAC_ALLOW_PRIVATE_NETWORKS": "true",
+            "ALMANAC_HOST_MIN_INTERVAL_SECONDS": "0",
+            "ALMANAC_FETCH_RETRY_BASE_SECONDS": "0.05",
         }
     )
 

@@ -23,6 +23,10 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     etag: bool = True
+    fail_times: int = 0
+    """Answer the first requests with `fail_status` (and `fail_headers`) before succeeding."""
+    fail_status: int = 503
+    fail_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class SeenRequest:
     method: str
     path: str
     headers: dict[str, str]
+    at: float = 0.0
+    """time.monotonic() when the request arrived."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -43,6 +49,8 @@ class LocalHTTPServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[SeenRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -95,13 +103,28 @@ class LocalHTTPServer:
                 return
 
             def do_GET(self) -> None:
-                server._record(SeenRequest("GET", self.path, dict(self.headers.items())))
+                seen = SeenRequest("GET", self.path, dict(self.headers.items()), time.monotonic())
+                server._record(seen)
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if route is None:
                     self._send(404, b"not found", "text/plain", {})
                     return
                 if route.delay:
                     time.sleep(route.delay)
+                if route.fail_times > 0:
+                    route.fail_times -= 1
+                    self._send(route.fail_status, b"try later", "text/plain", route.fail_headers)
+                    return
                 headers = dict(route.headers)
                 if route.etag and route.status == 200:
                     tag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'

@@ -42,14 +42,23 @@ class FetchTimeout(FetchError):
 class HTTPStatusError(FetchError):
     """The server answered with a status we cannot use."""
 
-    def __init__(self, message: str, url: str | None, status_code: int) -> None:
+    def __init__(
+        self, message: str, url: str | None, status_code: int, retry_after: str | None = None
+    ) -> None:
         super().__init__(message, url)
         self.status_code = status_code
+        self.retry_after = retry_after
         self.transient = status_code >= 500 or status_code == 429
 
 
 class ResponseTooLarge(FetchError):
     """The body was larger than the configured cap."""
+
+    transient = False
+
+
+class FetchRefused(FetchError):
+    """Almanac will not fetch this URL: robots.txt forbids it, or it is private."""
 
     transient = False
 

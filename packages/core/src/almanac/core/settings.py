@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     fetch_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    allow_private_networks: bool = False
+    host_min_interval_seconds: float = Field(default=1.0, ge=0, le=3600)
+    host_max_concurrency: int = Field(default=2, ge=1, le=100)
+    fetch_retries: int = Field(default=2, ge=0, le=10)
+    fetch_retry_base_seconds: float = Field(default=1.0, ge=0, le=600)
     daily_run_hour: int = Field(default=6, ge=0, le=23)
     daily_run_minute: int = Field(default=0, ge=0, le=59)
     beat_schedule_file: str = "var/celerybeat-schedule"

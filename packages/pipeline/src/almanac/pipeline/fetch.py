@@ -10,6 +10,7 @@ import httpx
 
 from almanac.core.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
 from almanac.core.settings import Settings
+from almanac.pipeline.address_guard import check_public
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +42,21 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def make_client(settings: Settings) -> httpx.Client:
+    """The HTTP client of a run; unless private networks are allowed, every request
+    (redirects included) is checked against private, loopback and link-local addresses."""
+    hooks = {} if settings.allow_private_networks else {"request": [_refuse_private]}
     return httpx.Client(
+        event_hooks=hooks,
         verify=_tls_context(),
         follow_redirects=True,
         max_redirects=settings.fetch_max_redirects,
         timeout=httpx.Timeout(settings.fetch_timeout_seconds),
         headers={"User-Agent": settings.user_agent},
     )
+
+
+def _refuse_private(request: httpx.Request) -> None:
+    check_public(str(request.url))
 
 
 def fetch(
@@ -75,6 +84,7 @@ def fetch(
                     f"{url} answered {response.status_code} {response.reason_phrase}",
                     url,
                     response.status_code,
+                    response.headers.get("Retry-After"),
                 )
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:

@@ -1,0 +1,148 @@
+"""Fetching politely, against a real local server and real Redis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from almanac.core.errors import HTTPStatusError
+from almanac.core.settings import Settings, get_settings
+from almanac.pipeline.address_guard import PrivateAddressRefused, check_public
+from almanac.pipeline.fetch import make_client
+from almanac.pipeline.polite_fetch import PoliteFetcher, RobotsDisallowed
+from tests.support.http_server import LocalHTTPServer
+
+
+@pytest.fixture
+def settings(redis_url: str) -> Settings:
+    return get_settings().model_copy(update={"redis_url": redis_url})
+
+
+def _fetcher(settings: Settings, **changes: object) -> Iterator[PoliteFetcher]:
+    tuned = settings.model_copy(update=changes)
+    with make_client(tuned) as client:
+        yield PoliteFetcher(tuned, client)
+
+
+@pytest.fixture
+def fetcher(settings: Settings) -> Iterator[PoliteFetcher]:
+    yield from _fetcher(settings)
+
+
+def test_robots_txt_that_disallows_is_obeyed(
+    fetcher: PoliteFetcher, http_server: LocalHTTPServer
+) -> None:
+    http_server.serve(
+        "/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    url = http_server.serve("/private/events.ics", "BEGIN:VCALENDAR")
+    with pytest.raises(RobotsDisallowed, match=r"disallowed by the site's robots\.txt"):
+        fetcher.get(url)
+    assert http_server.hits("/private/events.ics") == []
+    assert fetcher.get(http_server.serve("/public.ics", "ok")).body == b"ok"
+
+
+def test_crawl_delay_spaces_requests_to_a_host(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    http_server.serve("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", content_type="text/plain")
+    url = http_server.serve("/a", "a")
+    for fetcher in _fetcher(settings):
+        fetcher.get(url)
+        fetcher.get(url)
+        first, second = http_server.hits("/a")
+        assert second.at - first.at >= 0.95
+        assert fetcher.trace.waited_seconds >= 0.9
+
+
+def test_per_host_concurrency_holds_across_threads(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/slow", "x", delay=0.2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for fetcher in _fetcher(settings, host_max_concurrency=2):
+                fetcher.get(url)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(http_server.hits("/slow")) == 6
+    assert http_server.max_in_flight == 2
+
+
+def test_429_is_retried_after_the_time_it_asks(
+    fetcher: PoliteFetcher, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve(
+        "/busy", "done", fail_times=1, fail_status=429, fail_headers={"Retry-After": "1"}
+    )
+    assert fetcher.get(url).body == b"done"
+    first, second = http_server.hits("/busy")
+    assert second.at - first.at >= 0.95
+    assert fetcher.trace.retries == 1
+    assert fetcher.trace.statuses == [429, 200]
+
+
+def test_server_errors_are_retried_with_backoff_then_given_up(
+    fetcher: PoliteFetcher, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/down", "x", fail_times=10, fail_status=503)
+    with pytest.raises(HTTPStatusError, match="503"):
+        fetcher.get(url)
+    assert len(http_server.hits("/down")) == 1 + fetcher.settings.fetch_retries
+
+
+def test_other_client_errors_are_not_retried(
+    fetcher: PoliteFetcher, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/gone", "x", status=404)
+    with pytest.raises(HTTPStatusError, match="404"):
+        fetcher.get(url)
+    assert len(http_server.hits("/gone")) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/feed.ics",
+        "http://localhost/feed.ics",
+        "http://10.1.2.3/feed.ics",
+        "http://192.168.0.10/feed.ics",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/feed.ics",
+        "http://[::ffff:10.0.0.1]/feed.ics",
+        "http://0.0.0.0/feed.ics",
+    ],
+)
+def test_private_addresses_are_refused(url: str) -> None:
+    with pytest.raises(PrivateAddressRefused, match="ALMANAC_ALLOW_PRIVATE_NETWORKS"):
+        check_public(url)
+
+
+def test_public_addresses_pass() -> None:
+    check_public("http://93.184.215.14/feed.ics")
+
+
+def test_a_client_that_refuses_private_networks_sends_nothing(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/feed.ics", "x")
+    closed = settings.model_copy(update={"allow_private_networks": False})
+    for fetcher in _fetcher(closed):
+        with pytest.raises(PrivateAddressRefused):
+            fetcher.get(url)
+    with make_client(closed) as client, pytest.raises(PrivateAddressRefused):
+        client.get(url)
+    assert http_server.requests == []
+    assert isinstance(httpx.URL(url).host, str)
