@@ -47,7 +47,7 @@ def test_first_run_stores_events_and_records_the_run(
         run = session.scalars(select(ScrapeRun)).one()
         assert (run.status, run.task_id, run.trigger, run.events_created) == ("ok", "t-1", "cli", 5)
         assert run.bytes == len(FEED)
-        assert run.requests == 1
+        assert run.requests == 2  # robots.txt, then the feed
         assert run.finished_at
         assert session.scalar(select(func.count()).select_from(Occurrence)) == 8
         health = session.get_one(Source, source.id)

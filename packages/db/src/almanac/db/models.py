@@ -228,6 +228,10 @@ class ScrapeRun(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, server_default=text("'[]'::jsonb"), default=list
     )
+    fetch_trace: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb"), default=dict
+    )
+    """Statuses met, time waited for politeness, retries: how the fetching went."""
 
 
 class DeadLetter(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,6 +60,7 @@ class PoliteFetcher:
         self.settings = settings
         self.client = client
         self.trace = FetchTrace()
+        self._trace_lock = threading.Lock()
         connection = _redis(settings.redis_url)
         self._gate = HostGate(connection)
         self._robots = RobotsRules(connection, self._robots_text)
@@ -93,20 +95,23 @@ class PoliteFetcher:
                 if pause is None:
                     raise
                 log.info("retrying %s in %.1fs after: %s", url, pause, exc)
-                self.trace.retries += 1
+                with self._trace_lock:
+                    self.trace.retries += 1
                 time.sleep(pause)
                 continue
-            self.trace.waited_seconds += sum(waited)
-            self.trace.requests += result.requests
-            self.trace.bytes += len(result.body)
-            self.trace.statuses.append(result.status_code)
+            with self._trace_lock:
+                self.trace.waited_seconds += sum(waited)
+                self.trace.requests += result.requests
+                self.trace.bytes += len(result.body)
+                self.trace.statuses.append(result.status_code)
             return result
 
     def _count_failure(self, exc: FetchError, waited: list[float]) -> None:
-        self.trace.waited_seconds += sum(waited)
-        self.trace.requests += 1
-        if isinstance(exc, HTTPStatusError):
-            self.trace.statuses.append(exc.status_code)
+        with self._trace_lock:
+            self.trace.waited_seconds += sum(waited)
+            self.trace.requests += 1
+            if isinstance(exc, HTTPStatusError):
+                self.trace.statuses.append(exc.status_code)
 
     def _retry_pause(self, exc: FetchError, attempt: int) -> float | None:
         if not exc.transient or attempt > self.settings.fetch_retries:
@@ -142,8 +147,9 @@ class PoliteFetcher:
             log.info("no robots.txt at %s (%s): fetching as allowed", robots_url, exc)
             return None
         finally:
-            self.trace.waited_seconds += sum(waited)
-        self.trace.requests += 1
+            with self._trace_lock:
+                self.trace.waited_seconds += sum(waited)
+                self.trace.requests += 1
         if response.status_code >= 400:
             return None
         return response.text[:500_000]

@@ -27,6 +27,7 @@ class RunSummary:
     errors: list[dict[str, Any]] = field(default_factory=list)
     duration_seconds: float = 0.0
     transient: bool = False
+    fetch_trace: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -58,6 +59,7 @@ def finish_run(session: Session, source: Source, summary: RunSummary) -> None:
     run.duration_seconds = summary.duration_seconds
     run.message = summary.message
     run.errors = summary.errors
+    run.fetch_trace = summary.fetch_trace
 
     source.last_run_at = now
     source.last_status = str(summary.status)

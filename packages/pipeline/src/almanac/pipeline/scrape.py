@@ -10,21 +10,24 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from almanac.core.domain import ParseResult, RunStatus, Trigger
+from almanac.core.domain import LinkKind, RunStatus, SourceKind, Trigger
 from almanac.core.errors import FetchError, ParseError
 from almanac.core.settings import Settings
 from almanac.db.event_removals import remove_missing_events
-from almanac.db.event_writes import WritePlan, latest_versions, write_events
+from almanac.db.event_writes import WriteCounts, WritePlan, latest_versions, write_events
 from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
 from almanac.db.window import Window
-from almanac.pipeline.fetch import FetchResult, fetch, make_client
+from almanac.pipeline.crawl import crawl
+from almanac.pipeline.feeds import FeedPart, read_feeds
+from almanac.pipeline.fetch import FetchResult, make_client
 from almanac.pipeline.health_gate import suspect_reason
+from almanac.pipeline.polite_fetch import PoliteFetcher
 from almanac.pipeline.runs import RunSummary, finish_run, start_run
 from almanac.pipeline.window import day_window
 from almanac.scrapers.context import ParseContext
-from almanac.scrapers.registry import parser_for
+from almanac.scrapers.registry import Parser, parser_for
 
 log = logging.getLogger("almanac.pipeline.scrape")
 
@@ -79,9 +82,29 @@ def _fetch_parse_ingest(
     now: datetime | None,
 ) -> None:
     parse = parser_for(source.kind)
-    response = _fetch(settings, source, client)
-    summary.requests += response.requests
-    summary.bytes += len(response.body)
+    own = client is None
+    http = client or make_client(settings)
+    fetcher = PoliteFetcher(settings, http)
+    try:
+        _read_source(session, settings, source, summary, fetcher, parse, now)
+    finally:
+        summary.requests = fetcher.trace.requests
+        summary.bytes = fetcher.trace.bytes
+        summary.fetch_trace = fetcher.trace.as_dict()
+        if own:
+            http.close()
+
+
+def _read_source(
+    session: Session,
+    settings: Settings,
+    source: Source,
+    summary: RunSummary,
+    fetcher: PoliteFetcher,
+    parse: Parser,
+    now: datetime | None,
+) -> None:
+    response = fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
     if response.not_modified:
         summary.status = RunStatus.NOT_MODIFIED
         summary.message = "the server answered 304 Not Modified"
@@ -102,9 +125,18 @@ def _fetch_parse_ingest(
         config=source.config,
         max_occurrences_per_series=settings.max_occurrences_per_series,
     )
-    parsed = parse(response.body, response.url, context)
-    summary.errors = [problem.as_dict() for problem in parsed.problems]
-    if _ingest(session, source, parsed, window, now, summary):
+    if source.kind == SourceKind.ICAL:
+        parsed = parse(response.body, response.url, context)
+        parts = [FeedPart(None, parsed.events)]
+        problems, kept = parsed.problems, []
+    else:
+        parsed = crawl(fetcher, parse, response, context)
+        feed_urls = [link.url for link in parsed.links if link.kind is LinkKind.FEED]
+        feeds = read_feeds(session, fetcher, source.id, feed_urls, context)
+        parts = [FeedPart(None, parsed.events), *feeds.parts]
+        problems, kept = parsed.problems + feeds.problems, feeds.kept_external_ids
+    summary.errors = [problem.as_dict() for problem in problems]
+    if _ingest(session, source, parts, kept, bool(problems), window, now, summary):
         _remember_fetch(source, response, digest)
     else:
         _forget_fetch(source)
@@ -113,32 +145,50 @@ def _fetch_parse_ingest(
 def _ingest(
     session: Session,
     source: Source,
-    parsed: ParseResult,
+    parts: list[FeedPart],
+    kept_external_ids: list[str],
+    had_problems: bool,
     window: Window,
     now: datetime,
     summary: RunSummary,
 ) -> bool:
-    """Write what the parse found; False if the run is suspect and its body not to be trusted.
+    """Write what the run found; False if the run is suspect and its body not to be trusted.
 
     Only a complete, healthy run (no problems, not suspect) removes the
-    upcoming events it no longer finds; a suspect run removes nothing.
+    upcoming events it no longer finds; a suspect run removes nothing. The
+    events of feeds that had not changed, or could not be read, count as found.
     """
-    events = latest_versions(parsed.events)
-    reason = suspect_reason(len(events), source.last_good_event_count)
-    plan = WritePlan(window, now, _stored_window(source), remove_missing=reason is None)
-    summary.counts = write_events(session, source.id, events, plan)
+    batches = [(part.feed_id, latest_versions(part.events)) for part in parts]
+    found = sum(len(events) for _, events in batches) + len(kept_external_ids)
+    reason = suspect_reason(found, source.last_good_event_count)
+    counts = WriteCounts()
+    for feed_id, events in batches:
+        plan = WritePlan(
+            window, now, _stored_window(source), remove_missing=reason is None, feed_id=feed_id
+        )
+        _add_counts(counts, write_events(session, source.id, events, plan))
+    counts.found += len(kept_external_ids)
+    counts.unchanged += len(kept_external_ids)
+    summary.counts = counts
     source.parsed_window_start, source.parsed_window_end = window.start, window.end
     if reason is not None:
         summary.status = RunStatus.SUSPECT
         summary.message = reason
         return False
-    if parsed.problems:
+    if had_problems:
         summary.status = RunStatus.PARTIAL
         return True
     summary.status = RunStatus.OK
-    seen = [event.external_id for event in events]
-    summary.counts.removed = remove_missing_events(session, source.id, seen, window, now)
+    seen = [event.external_id for _, events in batches for event in events]
+    summary.counts.removed = remove_missing_events(
+        session, source.id, seen + kept_external_ids, window, now
+    )
     return True
+
+
+def _add_counts(total: WriteCounts, more: WriteCounts) -> None:
+    for name in ("found", "created", "updated", "unchanged", "cancelled", "removed"):
+        setattr(total, name, getattr(total, name) + getattr(more, name))
 
 
 def _already_read(source: Source, digest: str, window: Window) -> bool:
@@ -154,22 +204,6 @@ def _stored_window(source: Source) -> Window | None:
     if source.parsed_window_start is None or source.parsed_window_end is None:
         return None
     return Window(source.parsed_window_start, source.parsed_window_end)
-
-
-def _fetch(settings: Settings, source: Source, client: httpx.Client | None) -> FetchResult:
-    own = client is None
-    http = client or make_client(settings)
-    try:
-        return fetch(
-            http,
-            source.url,
-            max_bytes=settings.fetch_max_bytes,
-            etag=source.etag,
-            last_modified=source.last_modified,
-        )
-    finally:
-        if own:
-            http.close()
 
 
 def _remember_fetch(source: Source, response: FetchResult, digest: str) -> None:
