@@ -8,12 +8,14 @@ from almanac.core.domain import ParseResult, SourceKind
 from almanac.core.errors import ParseError
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
+from almanac.scrapers.jsonld import parse as parse_jsonld
 from almanac.scrapers.tribe import parse as parse_tribe
 
 Parser = Callable[[bytes, str, ParseContext], ParseResult]
 
 PARSERS: dict[SourceKind, Parser] = {
     SourceKind.ICAL: ical.parse,
+    SourceKind.JSONLD: parse_jsonld,
     SourceKind.TRIBE: parse_tribe,
 }
 

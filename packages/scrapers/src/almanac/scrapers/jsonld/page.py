@@ -1,0 +1,99 @@
+"""Reading a page: its schema.org Events, what went wrong, and where to go next."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bs4 import BeautifulSoup, Tag
+
+from almanac.core.domain import EventIn, PageRole, ParseProblem, ParseResult
+from almanac.scrapers.context import ParseContext
+from almanac.scrapers.dates import DateProblem
+from almanac.scrapers.jsonld.blocks import read_blocks
+from almanac.scrapers.jsonld.event import Candidate, read_event
+from almanac.scrapers.jsonld.identity import merge_copies, with_ids
+from almanac.scrapers.jsonld.links import find_links
+from almanac.scrapers.jsonld.microdata import read_microdata
+from almanac.scrapers.jsonld.nodes import Graph, text
+from almanac.scrapers.jsonld.urls import absolute
+from almanac.scrapers.text import decode_body
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
+    """The Events of the page at `url`; on a listing page, also the links to follow."""
+    html = decode_body(body, _declared_charset(body))
+    soup = BeautifulSoup(html, "lxml")
+    document_base = _document_base(soup, url)
+    canonical = _canonical(soup, document_base)
+    base = canonical or document_base
+    result = ParseResult()
+    graph = Graph(
+        [*read_blocks(soup, result.problems), *read_microdata(html, base, result.problems)]
+    )
+    candidates = _candidates(graph, base, context, result.problems)
+    page_url = absolute(url, url, keep_fragment=False)
+    if context.page is PageRole.DETAIL:
+        candidates = _with_page_url(candidates, canonical or page_url)
+    events = with_ids(merge_copies(candidates))
+    result.events = [event for event in events if _in_window(event, context)]
+    if context.page is PageRole.LISTING:
+        own_urls = {u for u in (page_url, canonical) if u}
+        result.links = find_links(soup, document_base, own_urls, context.config)
+    return result
+
+
+def _candidates(
+    graph: Graph, base: str, context: ParseContext, problems: list[ParseProblem]
+) -> list[Candidate]:
+    candidates = []
+    for found in graph.events():
+        try:
+            candidate = read_event(found, graph, base, context)
+        except DateProblem as exc:
+            name = text(found.node.get("name")) or text(found.node.get("url")) or "(untitled)"
+            problems.append(ParseProblem(f"event {name!r} skipped: {exc}", name))
+            continue
+        if candidate.end_problem:
+            problems.append(ParseProblem(candidate.end_problem, candidate.event.title))
+        candidates.append(candidate)
+    return candidates
+
+
+def _with_page_url(candidates: list[Candidate], page_url: str | None) -> list[Candidate]:
+    """On an event's own page, the page's URL is the URL of an event that gives none."""
+    return [
+        c if c.event.url else replace(c, event=replace(c.event, url=page_url)) for c in candidates
+    ]
+
+
+def _in_window(event: EventIn, context: ParseContext) -> bool:
+    occurrence = event.occurrences[0]
+    end = occurrence.ends_at or occurrence.starts_at
+    return (
+        occurrence.starts_at < context.window_end
+        and max(end, occurrence.starts_at) >= context.window_start
+    )
+
+
+def _declared_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _document_base(soup: BeautifulSoup, url: str) -> str:
+    base = soup.find("base", href=True)
+    href = base.get("href") if isinstance(base, Tag) else None
+    return (absolute(href, url) if isinstance(href, str) else None) or url
+
+
+def _canonical(soup: BeautifulSoup, base: str) -> str | None:
+    """The page's own address as it states it: `<link rel="canonical">`, else `og:url`."""
+    for element in soup.select('link[rel~="canonical" i][href], meta[property="og:url"]'):
+        href = element.get("href") or element.get("content")
+        url = absolute(href, base, keep_fragment=False) if isinstance(href, str) else None
+        if url:
+            return url
+    return None
