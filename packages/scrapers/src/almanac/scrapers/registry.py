@@ -8,6 +8,7 @@ from almanac.core.domain import ParseResult, SourceKind
 from almanac.core.errors import ParseError
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
+from almanac.scrapers.css import parse as parse_css
 from almanac.scrapers.jsonld import parse as parse_jsonld
 from almanac.scrapers.tribe import parse as parse_tribe
 
@@ -17,6 +18,7 @@ PARSERS: dict[SourceKind, Parser] = {
     SourceKind.ICAL: ical.parse,
     SourceKind.JSONLD: parse_jsonld,
     SourceKind.TRIBE: parse_tribe,
+    SourceKind.CSS: parse_css,
 }
 
 
