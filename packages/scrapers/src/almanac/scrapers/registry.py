@@ -9,6 +9,7 @@ from almanac.core.errors import ParseError
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.css import parse as parse_css
+from almanac.scrapers.ical_links import parse as parse_ical_links
 from almanac.scrapers.jsonld import parse as parse_jsonld
 from almanac.scrapers.tribe import parse as parse_tribe
 
@@ -19,6 +20,7 @@ PARSERS: dict[SourceKind, Parser] = {
     SourceKind.JSONLD: parse_jsonld,
     SourceKind.TRIBE: parse_tribe,
     SourceKind.CSS: parse_css,
+    SourceKind.ICAL_LINKS: parse_ical_links,
 }
 
 
