@@ -10,6 +10,7 @@ from typing import Any
 Node = dict[str, Any]
 
 _TYPE_PREFIX = re.compile(r"^.*[/#:]")
+EVENT_TYPES_WITHOUT_THE_SUFFIX = {"Festival", "Hackathon"}
 
 
 def local_name(value: object) -> str:
@@ -24,7 +25,9 @@ def types_of(node: Node) -> list[str]:
 
 
 def is_event(node: Node) -> bool:
-    return any(name.endswith("Event") for name in types_of(node))
+    return any(
+        name.endswith("Event") or name in EVENT_TYPES_WITHOUT_THE_SUFFIX for name in types_of(node)
+    )
 
 
 def first(value: object) -> object:
