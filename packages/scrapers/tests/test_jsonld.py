@@ -198,6 +198,31 @@ def test_a_graph_with_sub_events_gives_the_festival_and_each_of_its_events() -> 
     assert workshop.location_text == "Workshop Tent"
 
 
+def test_on_a_detail_page_the_event_without_a_url_is_the_page_s_own() -> None:
+    block = """{"@graph": [
+        {"@type": "WebPage", "mainEntity": {"@id": "#show", "@type": "Event"}},
+        {"@type": "Event", "@id": "#show", "name": "Nutcracker", "startDate": "2026-12-19",
+         "subEvent": {"@type": "Event", "name": "Matinee", "startDate": "2026-12-19T14:00"}}
+    ]}"""
+    url = "https://ballet.example/nutcracker"
+    result = parse(_page(block), url, _context(PageRole.DETAIL))
+    show, matinee = result.events
+    assert show.external_id == show.url == url
+    assert matinee.url is None
+    assert matinee.external_id.startswith("almanac-")
+    assert result.problems == []  # the reference to the show is not a second, empty event
+
+
+def test_an_end_that_cannot_be_read_is_ignored_with_a_problem() -> None:
+    block = '{"@type": "Event", "name": "Quiz", "startDate": "2026-12-01T19:00", "endDate": "late"}'
+    result = parse(_page(block), LISTING_URL, _context())
+    (quiz,) = result.events
+    assert quiz.occurrences[0].ends_at is None
+    (problem,) = result.problems
+    assert problem.item == "Quiz"
+    assert "endDate is ignored" in problem.reason
+
+
 def test_an_event_without_a_url_keeps_its_id_wherever_it_is_on_the_page() -> None:
     quiz = '{"@type": "Event", "name": "Quiz", "startDate": "2026-12-01T19:00"}'
     bingo = '{"@type": "Event", "name": "Bingo", "startDate": "2026-12-02T19:00"}'

@@ -23,7 +23,7 @@ def read_blocks(soup: BeautifulSoup, problems: list[ParseProblem]) -> list[objec
         try:
             # strict=False: pages often put raw line breaks inside strings.
             found.append(json.loads(source, strict=False))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             problems.append(
                 ParseProblem(
                     f"JSON-LD block {number} of {len(scripts)} skipped, it is not JSON: {exc}",

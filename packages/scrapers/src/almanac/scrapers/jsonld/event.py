@@ -27,6 +27,8 @@ class Candidate:
     event: EventIn
     venue: str | None
     end_problem: str | None
+    nested: bool
+    """Whether the event is part of another (a festival's sub-event, say)."""
 
 
 def read_event(found: Found, graph: Graph, base: str, context: ParseContext) -> Candidate:
@@ -51,7 +53,7 @@ def read_event(found: Found, graph: Graph, base: str, context: ParseContext) -> 
         price=read_price(node.get("offers"), node.get("isAccessibleForFree"), graph),
         status=status,
     )
-    return Candidate(event, location.venue, when.end_problem)
+    return Candidate(event, location.venue, when.end_problem, nested=found.parent is not None)
 
 
 def _status(value: object) -> EventStatus:

@@ -9,9 +9,9 @@ its title, start and location, never by its position on the page.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import fields, replace
-from datetime import UTC
+from datetime import UTC, datetime
 
 from almanac.core.domain import EventIn, EventStatus
 from almanac.scrapers.jsonld.event import Candidate
@@ -19,12 +19,16 @@ from almanac.scrapers.jsonld.event import Candidate
 
 def merge_copies(candidates: list[Candidate]) -> list[Candidate]:
     kept: list[Candidate] = []
+    by_title_and_start: dict[tuple[str, datetime], list[int]] = defaultdict(list)
     for candidate in candidates:
-        for index, earlier in enumerate(kept):
-            if _same(earlier, candidate):
-                kept[index] = _merged(earlier, candidate)
+        event = candidate.event
+        earlier = by_title_and_start[(event.title.casefold(), event.occurrences[0].starts_at)]
+        for index in earlier:
+            if _same(kept[index], candidate):
+                kept[index] = _merged(kept[index], candidate)
                 break
         else:
+            earlier.append(len(kept))
             kept.append(candidate)
     return kept
 
@@ -59,11 +63,8 @@ def _digest(event: EventIn) -> str:
 
 
 def _same(a: Candidate, b: Candidate) -> bool:
+    """Two copies with the same title and start: the same event unless URL or venue differ."""
     first, second = a.event, b.event
-    if first.title.casefold() != second.title.casefold():
-        return False
-    if first.occurrences[0].starts_at != second.occurrences[0].starts_at:
-        return False
     if first.url and second.url and first.url != second.url:
         return False
     return not (a.venue and b.venue and a.venue.casefold() != b.venue.casefold())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
 from extruct.w3cmicrodata import MicrodataExtractor
 
@@ -22,7 +21,7 @@ def read_microdata(html: str, base_url: str, problems: list[ParseProblem]) -> li
         # lxml refuses text that still declares a byte encoding.
         document = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
         items: list[dict[str, Any]] = MicrodataExtractor().extract_items(document, base_url)
-    except (lxml.etree.LxmlError, ValueError) as exc:
+    except Exception as exc:  # lxml, html_text and extruct raise many kinds
         problems.append(ParseProblem(f"the page's microdata cannot be read: {exc}", "microdata"))
         return []
     return [_node(item) for item in items]

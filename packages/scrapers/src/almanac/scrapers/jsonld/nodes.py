@@ -89,7 +89,7 @@ class Graph:
             if isinstance(value, list):
                 stack.extend((v, parent) for v in reversed(value))
             elif isinstance(value, dict):
-                if is_event(value):
+                if is_event(value) and not _is_reference(value):
                     yield Found(value, parent)
                     parent = value
                 stack.extend((v, parent) for v in reversed(list(value.values())))

@@ -33,11 +33,11 @@ def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
     graph = Graph(
         [*read_blocks(soup, result.problems), *read_microdata(html, base, result.problems)]
     )
-    candidates = _candidates(graph, base, context, result.problems)
+    candidates = merge_copies(_candidates(graph, base, context, result.problems))
     page_url = absolute(url, url, keep_fragment=False)
     if context.page is PageRole.DETAIL:
         candidates = _with_page_url(candidates, canonical or page_url)
-    events = with_ids(merge_copies(candidates))
+    events = with_ids(candidates)
     result.events = [event for event in events if _in_window(event, context)]
     if context.page is PageRole.LISTING:
         own_urls = {u for u in (page_url, canonical) if u}
@@ -52,7 +52,7 @@ def _candidates(
     for found in graph.events():
         try:
             candidate = read_event(found, graph, base, context)
-        except DateProblem as exc:
+        except (DateProblem, ValueError, TypeError, OverflowError) as exc:
             name = text(found.node.get("name")) or text(found.node.get("url")) or "(untitled)"
             problems.append(ParseProblem(f"event {name!r} skipped: {exc}", name))
             continue
@@ -63,10 +63,16 @@ def _candidates(
 
 
 def _with_page_url(candidates: list[Candidate], page_url: str | None) -> list[Candidate]:
-    """On an event's own page, the page's URL is the URL of an event that gives none."""
-    return [
-        c if c.event.url else replace(c, event=replace(c.event, url=page_url)) for c in candidates
-    ]
+    """On an event's own page, the page's URL is the URL of the event, if it gives none.
+
+    Only when one event on the page is not part of another lacks a URL: the
+    page is then that event's own, and its id matches the listing's link to it.
+    """
+    without_url = [c for c in candidates if not c.event.url and not c.nested]
+    if len(without_url) != 1:
+        return candidates
+    own = without_url[0]
+    return [replace(c, event=replace(c.event, url=page_url)) if c is own else c for c in candidates]
 
 
 def _in_window(event: EventIn, context: ParseContext) -> bool:
