@@ -11,6 +11,7 @@ from almanac.scrapers.context import ParseContext
 from almanac.scrapers.css import parse as parse_css
 from almanac.scrapers.ical_links import parse as parse_ical_links
 from almanac.scrapers.jsonld import parse as parse_jsonld
+from almanac.scrapers.sites.mote import parse as parse_mote
 from almanac.scrapers.tribe import parse as parse_tribe
 
 Parser = Callable[[bytes, str, ParseContext], ParseResult]
@@ -21,6 +22,7 @@ PARSERS: dict[SourceKind, Parser] = {
     SourceKind.TRIBE: parse_tribe,
     SourceKind.CSS: parse_css,
     SourceKind.ICAL_LINKS: parse_ical_links,
+    SourceKind.MOTE: parse_mote,
 }
 
 

@@ -1,0 +1,1 @@
+"""Adapters for particular sites, built on the platform adapters where those fit."""
