@@ -18,6 +18,7 @@ from almanac.scrapers.registry import parser_for
 FIXTURES = Path(__file__).parent / "fixtures" / "jsonld"
 NEW_YORK = ZoneInfo("America/New_York")
 LISTING_URL = "https://harborroom.example/events/"
+DAY = "2026-12-01"
 
 
 def _context(page: PageRole = PageRole.LISTING, **config: Any) -> ParseContext:
@@ -242,6 +243,14 @@ def test_events_that_share_a_url_are_told_apart_by_their_content() -> None:
     ids = {e.external_id for e in events}
     assert len(ids) == 2
     assert all(i.startswith("almanac-") for i in ids)
+
+
+def test_the_listing_s_own_url_never_identifies_one_of_its_events() -> None:
+    block = f'{{"@type": "Event", "name": "Quiz", "url": "{LISTING_URL}", "startDate": "{DAY}"}}'
+    (on_listing,) = parse(_page(block), LISTING_URL, _context()).events
+    (on_detail,) = parse(_page(block), LISTING_URL, _context(PageRole.DETAIL)).events
+    assert on_listing.external_id.startswith("almanac-")
+    assert on_detail.external_id == LISTING_URL
 
 
 def test_an_event_whose_start_cannot_be_read_is_skipped_with_its_name() -> None:

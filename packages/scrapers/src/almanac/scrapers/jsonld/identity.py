@@ -2,8 +2,9 @@
 
 A page may describe the same event twice (in JSON-LD and in microdata, or in
 a listing and in a nested item); the copies are merged. An event is identified
-by its URL when no other event on the page shares it, otherwise by a hash of
-its title, start and location, never by its position on the page.
+by its URL when no other event on the page shares it and it is not the
+listing's own, otherwise by a hash of its title, start and location, never by
+its position on the page.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ def merge_copies(candidates: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def with_ids(candidates: list[Candidate]) -> list[EventIn]:
+def with_ids(candidates: list[Candidate], listing_urls: set[str]) -> list[EventIn]:
+    """`listing_urls`: the listing page's own URLs, which never identify one of its events."""
     shared = Counter(c.event.url for c in candidates if c.event.url)
     hashes: Counter[str] = Counter()
     events = []
     for candidate in candidates:
         event = candidate.event
-        if event.url and shared[event.url] == 1:
+        if event.url and shared[event.url] == 1 and event.url not in listing_urls:
             external_id = event.url
         else:
             digest = _digest(event)

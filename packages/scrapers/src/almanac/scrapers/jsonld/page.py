@@ -35,13 +35,14 @@ def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
     )
     candidates = merge_copies(_candidates(graph, base, context, result.problems))
     page_url = absolute(url, url, keep_fragment=False)
+    own_urls = {u for u in (page_url, canonical) if u}
     if context.page is PageRole.DETAIL:
         candidates = _with_page_url(candidates, canonical or page_url)
-    events = with_ids(candidates)
-    result.events = [event for event in events if _in_window(event, context)]
-    if context.page is PageRole.LISTING:
-        own_urls = {u for u in (page_url, canonical) if u}
+        events = with_ids(candidates, listing_urls=set())
+    else:
+        events = with_ids(candidates, listing_urls=own_urls)
         result.links = find_links(soup, document_base, own_urls, context.config)
+    result.events = [event for event in events if _in_window(event, context)]
     return result
 
 
@@ -78,10 +79,7 @@ def _with_page_url(candidates: list[Candidate], page_url: str | None) -> list[Ca
 def _in_window(event: EventIn, context: ParseContext) -> bool:
     occurrence = event.occurrences[0]
     end = occurrence.ends_at or occurrence.starts_at
-    return (
-        occurrence.starts_at < context.window_end
-        and max(end, occurrence.starts_at) >= context.window_start
-    )
+    return occurrence.starts_at < context.window_end and end >= context.window_start
 
 
 def _declared_charset(body: bytes) -> str | None:
