@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urldefrag, urljoin
 
 from bs4 import BeautifulSoup, Tag
@@ -9,6 +10,7 @@ from bs4 import BeautifulSoup, Tag
 from almanac.scrapers.text import clean_text, decode_body
 
 _NOT_PAGES = ("#", "javascript:", "mailto:", "tel:", "data:")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])(?=\s|$)")
 
 
 def html_tree(body: bytes) -> BeautifulSoup:
@@ -27,10 +29,15 @@ def attribute(tag: Tag | None, name: str) -> str | None:
 
 
 def text_of(tag: Tag | None) -> str | None:
-    """The text a reader sees in `tag`, on one line."""
+    """The text a reader sees in `tag`, on one line.
+
+    Elements are joined with a space, which the punctuation that follows an
+    element does not want ("Dec 12<span>, 2026</span>").
+    """
     if tag is None:
         return None
-    return clean_text(tag.get_text(" "))
+    text = clean_text(tag.get_text(" "))
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text) if text else None
 
 
 def inner_html(tag: Tag | None) -> str | None:

@@ -12,6 +12,7 @@ from almanac.scrapers.css import parse as parse_css
 from almanac.scrapers.ical_links import parse as parse_ical_links
 from almanac.scrapers.jsonld import parse as parse_jsonld
 from almanac.scrapers.sites.mote import parse as parse_mote
+from almanac.scrapers.sites.vanwezel import parse as parse_vanwezel
 from almanac.scrapers.tribe import parse as parse_tribe
 
 Parser = Callable[[bytes, str, ParseContext], ParseResult]
@@ -23,6 +24,7 @@ PARSERS: dict[SourceKind, Parser] = {
     SourceKind.CSS: parse_css,
     SourceKind.ICAL_LINKS: parse_ical_links,
     SourceKind.MOTE: parse_mote,
+    SourceKind.VANWEZEL: parse_vanwezel,
 }
 
 
