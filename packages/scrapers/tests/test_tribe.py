@@ -132,5 +132,10 @@ def test_json_that_is_not_the_events_api_fails_the_run() -> None:
         tribe.parse(b'{"posts": []}', API, CONTEXT)
 
 
+def test_web_page_where_the_api_should_be_fails_the_run() -> None:
+    with pytest.raises(ParseError, match="answered with a web page"):
+        tribe.parse(b"<html><body>Not Found</body></html>", API, CONTEXT)
+
+
 def test_tribe_sources_are_read_by_this_parser() -> None:
     assert parser_for("tribe") is tribe.parse

@@ -36,6 +36,8 @@ MAX_PER_PAGE = 50
 def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
     text = decode_body(body).lstrip()
     if text.startswith("<"):
+        if API_ROUTE in url:
+            raise ParseError(f"{url} answered with a web page, not The Events Calendar's API")
         return ParseResult(links=[Link(api_url(text, url, context), LinkKind.NEXT_PAGE)])
     try:
         data = json.loads(text)
