@@ -27,6 +27,8 @@ class Route:
     """Answer the first requests with `fail_status` (and `fail_headers`) before succeeding."""
     fail_status: int = 503
     fail_headers: dict[str, str] = field(default_factory=dict)
+    drip_seconds: float = 0.0
+    """Send the body one byte at a time, this long apart (a server that drips)."""
 
 
 @dataclass(frozen=True)
@@ -132,10 +134,17 @@ class LocalHTTPServer:
                     if self.headers.get("If-None-Match") == headers["ETag"]:
                         self._send(304, b"", None, headers)
                         return
-                self._send(route.status, route.body, route.content_type, headers)
+                self._send(
+                    route.status, route.body, route.content_type, headers, route.drip_seconds
+                )
 
             def _send(
-                self, status: int, body: bytes, content_type: str | None, headers: dict[str, str]
+                self,
+                status: int,
+                body: bytes,
+                content_type: str | None,
+                headers: dict[str, str],
+                drip_seconds: float = 0.0,
             ) -> None:
                 self.send_response(status)
                 if content_type:
@@ -144,7 +153,12 @@ class LocalHTTPServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                if body:
+                if drip_seconds:
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(drip_seconds)
+                elif body:
                     self.wfile.write(body)
 
         return Handler

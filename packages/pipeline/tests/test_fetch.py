@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 
 import httpx
@@ -74,3 +75,17 @@ def test_redirects_are_followed_and_counted(
 
 def test_webcal_means_https() -> None:
     assert normalize_url("webcal://example.org/cal.ics") == "https://example.org/cal.ics"
+
+
+def test_a_server_that_drips_is_cut_off(http_server: LocalHTTPServer, client: httpx.Client) -> None:
+    url = http_server.serve("/drip.ics", b"BEGIN:VCALENDAR" * 10, drip_seconds=0.2)
+    with pytest.raises(FetchTimeout, match="longer than 1 s"):
+        fetch(client, url, max_bytes=10_000, max_seconds=1.0)
+
+
+def test_a_compressed_bomb_is_cut_off(http_server: LocalHTTPServer, client: httpx.Client) -> None:
+    bomb = gzip.compress(b"\0" * 20_000_000)
+    url = http_server.serve("/bomb.ics", bomb, headers={"Content-Encoding": "gzip"}, etag=False)
+    assert len(bomb) < 100_000
+    with pytest.raises(ResponseTooLarge, match="more than the 1000000-byte limit"):
+        fetch(client, url, max_bytes=1_000_000)

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_occurrences_per_series: int = Field(default=1000, ge=1, le=100_000)
     user_agent: str = "Almanac/0.1 (+https://github.com/almanac-events/almanac)"
     fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     fetch_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     allow_private_networks: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -50,7 +51,9 @@ def make_client(settings: Settings) -> httpx.Client:
         verify=_tls_context(),
         follow_redirects=True,
         max_redirects=settings.fetch_max_redirects,
-        timeout=httpx.Timeout(settings.fetch_timeout_seconds),
+        timeout=httpx.Timeout(
+            settings.fetch_timeout_seconds, connect=settings.fetch_connect_timeout_seconds
+        ),
         headers={"User-Agent": settings.user_agent},
     )
 
@@ -66,9 +69,16 @@ def fetch(
     max_bytes: int,
     etag: str | None = None,
     last_modified: str | None = None,
+    max_seconds: float | None = None,
 ) -> FetchResult:
-    """GET `url`; a 304 comes back with an empty body, any other non-2xx raises."""
+    """GET `url`; a 304 comes back with an empty body, any other non-2xx raises.
+
+    The body is streamed and cut off past `max_bytes` (counted after
+    decompression, so a compressed bomb is cut off too) or when the whole
+    response takes longer than `max_seconds` (a server that drips bytes).
+    """
     url = normalize_url(url)
+    deadline = time.monotonic() + max_seconds if max_seconds else None
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -97,6 +107,10 @@ def fetch(
                 size += len(chunk)
                 if size > max_bytes:
                     raise ResponseTooLarge(f"{url} sent more than the {max_bytes}-byte limit", url)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise FetchTimeout(
+                        f"{url} took longer than {max_seconds:.0f} s to send its body", url
+                    )
                 chunks.append(chunk)
             return _result(response, b"".join(chunks), requests)
     except httpx.TimeoutException as exc:

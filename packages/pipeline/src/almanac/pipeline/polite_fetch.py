@@ -88,6 +88,7 @@ class PoliteFetcher:
                         max_bytes=self.settings.fetch_max_bytes,
                         etag=etag,
                         last_modified=last_modified,
+                        max_seconds=self.settings.fetch_timeout_seconds,
                     )
             except FetchError as exc:
                 self._count_failure(exc, waited)
