@@ -131,3 +131,12 @@ def test_kind_without_a_parser_fails_before_fetching(
     assert summary.status is RunStatus.FAILED
     assert "no parser for sources of kind 'vanwezel'" in (summary.message or "")
     assert http_server.hits("/events") == []
+
+
+def test_an_image_where_the_feed_should_be_fails_with_its_type(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    http_server.serve("/folk-club.ics", b"\x89PNG\r\n", content_type="image/png")
+    summary = _run(sessions)
+    assert summary.status is RunStatus.FAILED
+    assert "is image/png, not a page or a feed" in (summary.message or "")

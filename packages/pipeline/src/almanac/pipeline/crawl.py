@@ -14,6 +14,7 @@ from urllib.parse import urldefrag
 
 from almanac.core.domain import EventIn, Link, LinkKind, PageRole, ParseProblem, ParseResult
 from almanac.core.errors import FetchError, ParseError
+from almanac.pipeline.content_types import check_readable
 from almanac.pipeline.fetch import FetchResult
 from almanac.pipeline.polite_fetch import PoliteFetcher
 from almanac.scrapers.context import ParseContext
@@ -111,6 +112,7 @@ def _read(
     parse: Parser, page: FetchResult, context: ParseContext, problems: list[ParseProblem]
 ) -> ParseResult:
     try:
+        check_readable(page)
         found = parse(page.body, page.url, context)
     except ParseError as exc:
         problems.append(ParseProblem(f"page skipped: {exc}", page.url))

@@ -19,6 +19,7 @@ from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
 from almanac.db.window import Window
+from almanac.pipeline.content_types import check_readable
 from almanac.pipeline.crawl import crawl
 from almanac.pipeline.feeds import FeedPart, read_feeds
 from almanac.pipeline.fetch import FetchResult, make_client
@@ -126,6 +127,7 @@ def _read_source(
         max_occurrences_per_series=settings.max_occurrences_per_series,
     )
     if source.kind == SourceKind.ICAL:
+        check_readable(response)
         parsed = parse(response.body, response.url, context)
         parts = [FeedPart(None, parsed.events)]
         problems, kept = parsed.problems, []
