@@ -120,19 +120,6 @@ def test_source_by_id_and_unknown_source(sessions: sessionmaker[Session], source
         _run(sessions, "no-such-source")
 
 
-def test_kind_without_a_parser_fails_before_fetching(
-    sessions: sessionmaker[Session], http_server: LocalHTTPServer
-) -> None:
-    url = http_server.serve("/events", "<html></html>", content_type="text/html")
-    with sessions() as session:
-        session.add(Source(slug="hall", name="Hall", kind="vanwezel", url=url))
-        session.commit()
-    summary = _run(sessions, "hall")
-    assert summary.status is RunStatus.FAILED
-    assert "no parser for sources of kind 'vanwezel'" in (summary.message or "")
-    assert http_server.hits("/events") == []
-
-
 def test_an_image_where_the_feed_should_be_fails_with_its_type(
     sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
 ) -> None:
