@@ -70,6 +70,47 @@ def sources_import(path: Path) -> None:
     )
 
 
+@sources_app.command("add")
+def sources_add(
+    slug: str,
+    kind: Annotated[str, typer.Option(help="ical, jsonld, tribe, css, ical_links, …")],
+    url: Annotated[str, typer.Option(help="The page or feed to read")],
+    name: Annotated[str | None, typer.Option(help="Defaults to the slug")] = None,
+    config: Annotated[str, typer.Option(help="The kind's options, as JSON")] = "{}",
+    timezone: Annotated[str | None, typer.Option(help="IANA zone of the source")] = None,
+    schedule: Annotated[str | None, typer.Option(help="Cron expression")] = None,
+) -> None:
+    """Add (or update) one source; its config is checked for its kind before saving."""
+    from pydantic import ValidationError
+
+    from almanac.core.sources import SourceSpec
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.sources import import_sources
+
+    try:
+        spec = SourceSpec(
+            slug=slug,
+            name=name or slug,
+            kind=kind,
+            url=url,
+            config=json.loads(config),
+            timezone=timezone,
+            schedule=schedule,
+        )
+    except json.JSONDecodeError as exc:
+        errors.print(f"almanac: --config is not JSON: {exc}")
+        raise typer.Exit(2) from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        errors.print(f"almanac: {problems}")
+        raise typer.Exit(2) from None
+    result = import_sources(sessions(), [spec])
+    verb = "added" if result.created else "updated" if result.updated else "unchanged"
+    console.print(f"{slug}: {verb}.")
+
+
 @sources_app.command("list")
 def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the sources with their health."""

@@ -15,6 +15,7 @@ from almanac.core.errors import AlmanacError
 from almanac.core.sources import SourcesFile, SourceSpec
 from almanac.db.models import Source
 from almanac.db.source_queries import enabled_source_slugs, upsert_sources
+from almanac.scrapers.registry import check_config
 
 
 class SourcesFileError(AlmanacError):
@@ -42,7 +43,21 @@ def read_sources_file(path: Path) -> list[SourceSpec]:
         raise SourcesFileError(f"{path}: {problems}") from None
 
 
+def check_specs(specs: list[SourceSpec]) -> None:
+    """Raise `SourcesFileError` naming each source whose config its kind cannot use."""
+    problems = []
+    for spec in specs:
+        try:
+            check_config(spec.kind, spec.config)
+        except ValueError as exc:
+            problems.append(f"{spec.slug}: config: {exc}")
+    if problems:
+        raise SourcesFileError("; ".join(problems))
+
+
 def import_sources(sessions: sessionmaker[Session], specs: list[SourceSpec]) -> ImportResult:
+    """Create or update the sources, all or none: a wrong config stops the import."""
+    check_specs(specs)
     with sessions.begin() as session:
         created, updated = upsert_sources(session, specs)
     return ImportResult(created, updated, len(specs) - created - updated)

@@ -1,0 +1,58 @@
+"""The `almanac` command, run as operators run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from almanac.db.models import Source
+from tests.support.processes import bin_path
+
+
+def _almanac(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [bin_path("almanac"), *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+def test_a_css_source_is_added_without_code(engine: Engine, committed_db: None) -> None:
+    config = {"item": "article.event", "title": "h2", "date": ".date", "link": "a@href"}
+    result = _almanac(
+        "sources", "add", "listing-hall", "--kind", "css",
+        "--url", "https://hall.example/events", "--config", json.dumps(config),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "listing-hall: added." in result.stdout
+    with Session(engine) as session:
+        source = session.scalars(select(Source).where(Source.slug == "listing-hall")).one()
+    assert (source.kind, source.config) == ("css", config)
+
+
+def test_a_wrong_css_config_is_refused_with_the_key_named(committed_db: None) -> None:
+    result = _almanac(
+        "sources", "add", "listing-hall", "--kind", "css",
+        "--url", "https://hall.example/events", "--config", json.dumps({"title": "h2"}),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "listing-hall: config:" in result.stderr
+    assert "item" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_is_idempotent(committed_db: None, tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - {slug: folk, name: Folk, kind: ical, url: https://folk.example/a.ics}\n"
+    )
+    assert "1 created" in _almanac("sources", "import", str(sources)).stdout
+    assert "1 unchanged" in _almanac("sources", "import", str(sources)).stdout
