@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,3 +127,15 @@ def test_an_image_where_the_feed_should_be_fails_with_its_type(
     summary = _run(sessions)
     assert summary.status is RunStatus.FAILED
     assert "is image/png, not a page or a feed" in (summary.message or "")
+
+
+def test_a_moved_window_fetches_the_whole_feed_again(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    _run(sessions)
+    next_day = scrape_source(
+        sessions, get_settings(), "folk-club", trigger=Trigger.CLI, now=NOW + timedelta(days=1)
+    )
+    assert next_day.status is RunStatus.OK
+    assert (next_day.counts.created, next_day.counts.updated) == (0, 0)
+    assert "If-None-Match" not in http_server.hits("/folk-club.ics")[-1].headers

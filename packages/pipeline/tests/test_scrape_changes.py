@@ -208,13 +208,23 @@ def test_same_body_is_read_again_when_the_window_has_moved(
     assert statuses[first] == "scheduled"
 
 
-def test_not_modified_answer_costs_no_parse_even_on_a_new_day(
+def test_not_modified_answer_costs_no_parse_on_the_same_day(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    _run(sessions)
+    summary = _run(sessions, NOW + DAY / 4)
+    assert summary.status is RunStatus.NOT_MODIFIED
+    assert summary.message == "the server answered 304 Not Modified"
+
+
+def test_a_new_day_asks_for_the_whole_feed_so_endless_series_grow(
     sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
 ) -> None:
     _run(sessions)
     summary = _run(sessions, NOW + DAY)
-    assert summary.status is RunStatus.NOT_MODIFIED
-    assert summary.message == "the server answered 304 Not Modified"
+    assert summary.status is RunStatus.OK
+    assert summary.counts.updated == 0
+    assert "If-None-Match" not in http_server.hits(PATH)[-1].headers
 
 
 def test_run_records_its_counts_and_duration(

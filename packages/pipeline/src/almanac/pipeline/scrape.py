@@ -105,14 +105,20 @@ def _read_source(
     parse: Parser,
     now: datetime | None,
 ) -> None:
-    response = fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
+    now = now or datetime.now(UTC)
+    zone = ZoneInfo(source.timezone or settings.timezone)
+    window = day_window(now, zone, settings.past_days, settings.horizon_days)
+    # A 304 leaves nothing to expand: once the window has moved, ask for the whole body.
+    same_window = _stored_window(source) == window
+    response = fetcher.get(
+        source.url,
+        etag=source.etag if same_window else None,
+        last_modified=source.last_modified if same_window else None,
+    )
     if response.not_modified:
         summary.status = RunStatus.NOT_MODIFIED
         summary.message = "the server answered 304 Not Modified"
         return
-    now = now or datetime.now(UTC)
-    zone = ZoneInfo(source.timezone or settings.timezone)
-    window = day_window(now, zone, settings.past_days, settings.horizon_days)
     digest = body_hash(response.body)
     if _already_read(source, digest, window):
         summary.status = RunStatus.NOT_MODIFIED
