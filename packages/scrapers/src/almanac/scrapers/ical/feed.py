@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 from icalendar import Calendar, Timezone
+from icalendar.error import GloballyUniqueTZIDGuessed
 
 from almanac.core.domain import EventIn, ParseProblem, ParseResult
 from almanac.core.errors import ParseError
@@ -24,6 +26,15 @@ def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) 
     `simple=False` sends every event through icalendar and recurring-ical-events,
     which the direct reading of plain events must agree with.
     """
+    with warnings.catch_warnings():
+        # Vendor-prefixed TZIDs (/mozilla.org/…/Europe/Berlin) are read as their IANA
+        # zone on purpose; icalendar would warn once per date.
+        warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
+        return _parse(body, url, context, simple=simple)
+
+
+def _parse(body: bytes, url: str, context: ParseContext, *, simple: bool) -> ParseResult:
+    """The reading itself; `parse` only quiets a warning."""
     text = decode_body(body)
     head = text[:4096].lstrip().upper()
     if "BEGIN:VCALENDAR" not in head:
