@@ -16,6 +16,10 @@ from almanac.scrapers.ical.simple import NOT_SIMPLE, read_simple
 from almanac.scrapers.ical.split import CalendarText, EventGroup, split_calendars
 from almanac.scrapers.text import decode_body
 
+# Vendor-prefixed TZIDs (/mozilla.org/…/Europe/Berlin) are read as their IANA zone on
+# purpose; icalendar would warn once per date.
+warnings.filterwarnings("ignore", category=GloballyUniqueTZIDGuessed)
+
 BATCH = 400
 """Event groups parsed together: large enough to amortize, small enough to bound memory."""
 
@@ -26,15 +30,6 @@ def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) 
     `simple=False` sends every event through icalendar and recurring-ical-events,
     which the direct reading of plain events must agree with.
     """
-    with warnings.catch_warnings():
-        # Vendor-prefixed TZIDs (/mozilla.org/…/Europe/Berlin) are read as their IANA
-        # zone on purpose; icalendar would warn once per date.
-        warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
-        return _parse(body, url, context, simple=simple)
-
-
-def _parse(body: bytes, url: str, context: ParseContext, *, simple: bool) -> ParseResult:
-    """The reading itself; `parse` only quiets a warning."""
     text = decode_body(body)
     head = text[:4096].lstrip().upper()
     if "BEGIN:VCALENDAR" not in head:
