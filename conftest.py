@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -149,3 +150,19 @@ def worker_process(
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClient]:
+    """The API in this process, its database sessions inside the test's transaction."""
+    from almanac.api.deps import get_session
+    from almanac.api.main import app
+
+    def session() -> Iterator[Session]:
+        with sessions() as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    with TestClient(app) as client:
+        yield client
+    app.dependency_overrides.clear()

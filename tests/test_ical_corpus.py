@@ -3,7 +3,6 @@ through the real pipeline into PostgreSQL, and read back through `GET /events`."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from almanac.api.deps import get_session
-from almanac.api.main import app
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.settings import get_settings
 from almanac.db.models import ScrapeRun, Source
@@ -40,18 +37,6 @@ SETTINGS = get_settings().model_copy(
         "max_occurrences_per_series": 2000,
     }
 )
-
-
-@pytest.fixture
-def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClient]:
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    with TestClient(app) as client:
-        yield client
-    app.dependency_overrides.clear()
 
 
 def _all_events(client: TestClient, slug: str) -> list[dict[str, Any]]:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from almanac.api.deps import get_session
-from almanac.api.main import app
 from almanac.db.models import Event, Occurrence, Source
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClient]:
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    with TestClient(app) as client:
-        yield client
-    app.dependency_overrides.clear()
 
 
 @pytest.fixture
