@@ -164,3 +164,68 @@ def test_instance_keeps_its_own_title_and_follows_the_feed(
     counts = _write(db_session, source.id, [replace(_event("a"), occurrences=(retitled,))])
     assert counts.updated == 1
     assert db_session.scalar(select(Occurrence.title)) == "Gig (moved to Saturday)"
+
+
+def test_event_stored_without_input_hash_gets_one_once_without_an_update(
+    db_session: Session, source: Source
+) -> None:
+    _write(db_session, source.id, [_event("a")])
+    db_session.execute(text("UPDATE events SET input_hash = NULL"))
+    db_session.commit()
+    counts = _write(db_session, source.id, [_event("a")])
+    assert (counts.updated, counts.unchanged) == (0, 1)
+    event = db_session.scalars(select(Event)).one()
+    db_session.refresh(event)
+    assert event.input_hash is not None
+    assert event.sequence == 0
+    db_session.commit()
+    before = _xmins(db_session)
+    _write(db_session, source.id, [_event("a")])
+    assert _xmins(db_session) == before
+
+
+def test_new_events_keep_every_field_and_occurrence(db_session: Session, source: Source) -> None:
+    week = timedelta(days=7)
+    full = EventIn(
+        external_id="quartet",
+        title="Quartet",
+        description="Strings\\tand\\nmore",
+        url="https://x.example/q",
+        image_url="https://x.example/q.jpg",
+        location_text="Hall",
+        categories=("Music", "Classical"),
+        price="$10",
+        status=EventStatus.CANCELLED,
+        occurrences=(
+            OccurrenceIn("1", START, None, False, "UTC"),
+            OccurrenceIn("2", START + week, START + week, True, "Europe/Berlin", title="Matinee"),
+        ),
+    )
+    _write(db_session, source.id, [full])
+    event = db_session.scalars(select(Event)).one()
+    assert (event.title, event.description, event.url, event.image_url) == (
+        "Quartet",
+        "Strings\\tand\\nmore",
+        "https://x.example/q",
+        "https://x.example/q.jpg",
+    )
+    assert (event.location_text, event.categories, event.price, event.status) == (
+        "Hall",
+        ["Music", "Classical"],
+        "$10",
+        "cancelled",
+    )
+    rows = db_session.execute(
+        select(
+            Occurrence.recurrence_key,
+            Occurrence.starts_at,
+            Occurrence.ends_at,
+            Occurrence.all_day,
+            Occurrence.timezone,
+            Occurrence.title,
+        ).order_by(Occurrence.recurrence_key)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("1", START, START, False, "UTC", None),
+        ("2", START + week, START + week, True, "Europe/Berlin", "Matinee"),
+    ]

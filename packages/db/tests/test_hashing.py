@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from almanac.core.domain import EventIn, EventStatus, OccurrenceIn
-from almanac.db.hashing import event_hash, occurrence_hash, schedule_hash
+from almanac.db.hashing import event_hash, input_hash, occurrence_hash, schedule_hash
 
 NEW_YORK = ZoneInfo("America/New_York")
 TIMED = OccurrenceIn(
@@ -66,3 +67,28 @@ def test_schedule_hashes_are_those_stored_before() -> None:
         "9698c3b0d164b957cc6ae47d4e314865e196a79e28b5b7037fb6a23711b846b2"
     )
     assert schedule_hash(()) == "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"
+
+
+class _Text(str):
+    """A str subclass, as some parsers hand over."""
+
+
+def test_input_hash_is_the_same_for_the_same_event_and_differs_when_it_changes() -> None:
+    assert input_hash(ODD_TEXT) == input_hash(replace(ODD_TEXT))
+    moved = replace(TIMED, starts_at=TIMED.starts_at.replace(minute=30))
+    changes = [
+        replace(ODD_TEXT, title="Other"),
+        replace(ODD_TEXT, description=None),
+        replace(ODD_TEXT, categories=("Music",)),
+        replace(ODD_TEXT, status=EventStatus.SCHEDULED),
+        replace(ODD_TEXT, occurrences=(moved, ALL_DAY)),
+        replace(ODD_TEXT, occurrences=(TIMED,)),
+        replace(ODD_TEXT, occurrences=(replace(TIMED, title="Own title"), ALL_DAY)),
+    ]
+    assert len({input_hash(e) for e in [ODD_TEXT, *changes]}) == len(changes) + 1
+
+
+def test_input_hash_takes_str_subclasses() -> None:
+    subclassed = replace(PLAIN, title=_Text("Plain"), categories=(_Text("Jazz"),))
+    assert input_hash(subclassed) == input_hash(replace(subclassed))
+    assert input_hash(subclassed) != input_hash(replace(subclassed, title=_Text("Other")))

@@ -5,27 +5,26 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from almanac.db.driver import fetch_binary
 from almanac.db.window import Window
 
-_REMOVE_MISSING_EVENTS = text(
-    """
+_REMOVE_MISSING_EVENTS = """
     WITH gone AS (
         UPDATE events AS e
         SET status = 'removed', removed_at = now(), updated_at = now(),
             sequence = e.sequence + 1
-        WHERE e.source_id = :source_id
+        WHERE e.source_id = %(source_id)b
           AND e.status <> 'removed'
           AND NOT EXISTS (
-              SELECT 1 FROM unnest(CAST(:seen AS text[])) AS seen(external_id)
+              SELECT 1 FROM unnest(%(seen)b::text[]) AS seen(external_id)
               WHERE seen.external_id = e.external_id
           )
           AND EXISTS (
               SELECT 1 FROM occurrences AS o
               WHERE o.event_id = e.id AND o.status <> 'removed'
-                AND o.ends_at > :now AND o.starts_at < :window_end
+                AND o.ends_at > %(now)b AND o.starts_at < %(window_end)b
           )
         RETURNING e.id
     ),
@@ -33,12 +32,11 @@ _REMOVE_MISSING_EVENTS = text(
         UPDATE occurrences AS o
         SET status = 'removed', removed_at = now(), updated_at = now()
         FROM gone
-        WHERE o.event_id = gone.id AND o.status <> 'removed' AND o.ends_at > :now
+        WHERE o.event_id = gone.id AND o.status <> 'removed' AND o.ends_at > %(now)b
         RETURNING o.id
     )
     SELECT count(*) FROM gone
-    """
-)
+"""
 
 
 def remove_missing_events(
@@ -56,7 +54,8 @@ def remove_missing_events(
     occurrences all start after the window's end, which the run could not
     see. Returns how many events were removed.
     """
-    removed = session.scalar(
+    [(removed,)] = fetch_binary(
+        session,
         _REMOVE_MISSING_EVENTS,
         {
             "source_id": source_id,
@@ -65,4 +64,4 @@ def remove_missing_events(
             "window_end": window.end,
         },
     )
-    return int(removed or 0)
+    return int(removed)

@@ -167,6 +167,9 @@ class Event(Base):
     sequence: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     content_hash: Mapped[str] = mapped_column(String(64))
     schedule_hash: Mapped[str] = mapped_column(String(64))
+    input_hash: Mapped[str | None] = mapped_column(String(32))
+    """A cheaper digest of the event as last found (`hashing.input_hash`): equal, and
+    nothing else needs comparing. Null until a run computes it."""
     first_seen_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

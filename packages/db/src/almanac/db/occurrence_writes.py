@@ -1,108 +1,122 @@
-"""Set-based writes of occurrences: upsert a new set, remove what left it.
+"""Occurrence rows: copied in for new events, upserted and removed for changed ones.
 
-An occurrence row is written only when its hash differs or it was removed;
-rows that did not change cost nothing.
+A changed event's new set of occurrences waits in `STAGED_OCCURRENCES`; the
+changed events wait in `staged_events` (see `changed_events`). An occurrence
+row is written only when its hash differs or it was removed; rows that did
+not change cost nothing.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from almanac.core.domain import OccurrenceIn
-from almanac.db.batches import chunked
+from almanac.db.bulk_copy import CopyTarget
+from almanac.db.prepared_events import PreparedEvent
 from almanac.db.window import Window
 
-
-@dataclass(frozen=True, slots=True)
-class HashedOccurrence:
-    occurrence: OccurrenceIn
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class WrittenOccurrence:
-    event_id: int
-    inserted: bool
-    starts_at: datetime
-
-
-def upsert_occurrences(
-    session: Session, events: Sequence[tuple[int, Sequence[HashedOccurrence]]]
-) -> list[WrittenOccurrence]:
-    """Store each event's occurrences; returns the rows inserted or changed."""
-    written: list[WrittenOccurrence] = []
-    for rows in chunked(_rows(events)):
-        result = session.execute(_UPSERT, {"rows": json.dumps(rows)})
-        written.extend(WrittenOccurrence(e, i, s) for e, i, s in result)
-    return written
+_COLUMNS = (
+    ("event_id", "bigint"),
+    ("recurrence_key", "text"),
+    ("title", "text"),
+    ("starts_at", "timestamptz"),
+    ("ends_at", "timestamptz"),
+    ("all_day", "boolean"),
+    ("timezone", "text"),
+    ("status", "text"),
+    ("content_hash", "text"),
+)
+OCCURRENCES = CopyTarget("occurrences", _COLUMNS)
+STAGED_OCCURRENCES = CopyTarget("staged_occurrences", _COLUMNS)
 
 
-def _rows(events: Sequence[tuple[int, Sequence[HashedOccurrence]]]) -> Iterator[dict[str, Any]]:
-    for event_id, occurrences in events:
-        for hashed in occurrences:
-            o = hashed.occurrence
-            yield {
-                "event_id": event_id,
-                "recurrence_key": o.recurrence_key,
-                "title": o.title,
-                "starts_at": o.starts_at.isoformat(),
-                "ends_at": (o.ends_at or o.starts_at).isoformat(),
-                "all_day": o.all_day,
-                "timezone": o.timezone,
-                "status": str(o.status),
-                "content_hash": hashed.hash,
-            }
+def occurrence_rows(events: Iterable[tuple[int, PreparedEvent]]) -> Iterator[tuple[Any, ...]]:
+    """The rows of `OCCURRENCES` for each (event id, event) pair's occurrences."""
+    for event_id, prepared in events:
+        for o, digest in zip(prepared.occurrences, prepared.occurrence_hashes, strict=True):
+            starts_at = o.starts_at
+            yield (
+                event_id,
+                o.recurrence_key,
+                o.title,
+                starts_at,
+                o.ends_at or starts_at,
+                o.all_day,
+                o.timezone,
+                o.status,
+                digest,
+            )
 
 
-_UPSERT = text(
+_UPSERT_STAGED = text(
     """
-    INSERT INTO occurrences AS o (
-        event_id, recurrence_key, title, starts_at, ends_at, all_day, timezone, status,
-        content_hash
+    WITH written AS (
+        INSERT INTO occurrences AS o (
+            event_id, recurrence_key, title, starts_at, ends_at, all_day, timezone, status,
+            content_hash
+        )
+        SELECT event_id, recurrence_key, title, starts_at, ends_at, all_day, timezone, status,
+            content_hash
+        FROM staged_occurrences
+        ON CONFLICT (event_id, recurrence_key) DO UPDATE
+        SET title = excluded.title,
+            starts_at = excluded.starts_at,
+            ends_at = excluded.ends_at,
+            all_day = excluded.all_day,
+            timezone = excluded.timezone,
+            status = excluded.status,
+            content_hash = excluded.content_hash,
+            previous_starts_at = CASE
+                WHEN o.starts_at <> excluded.starts_at THEN o.starts_at
+                ELSE o.previous_starts_at
+            END,
+            updated_at = now(),
+            removed_at = NULL
+        WHERE o.content_hash <> excluded.content_hash OR o.status = 'removed'
+        RETURNING o.event_id, o.xmax = 0 AS inserted, o.starts_at
     )
-    SELECT v.event_id, v.recurrence_key, v.title, v.starts_at, v.ends_at, v.all_day,
-        v.timezone, v.status, v.content_hash
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(
-        event_id bigint, recurrence_key text, title text, starts_at timestamptz,
-        ends_at timestamptz, all_day boolean, timezone text, status text, content_hash text
+    SELECT DISTINCT event_id
+    FROM written
+    WHERE NOT (
+        inserted
+        AND CAST(:stored_start AS timestamptz) IS NOT NULL
+        AND (starts_at < :stored_start OR starts_at >= :stored_end)
     )
-    ON CONFLICT (event_id, recurrence_key) DO UPDATE
-    SET title = excluded.title,
-        starts_at = excluded.starts_at,
-        ends_at = excluded.ends_at,
-        all_day = excluded.all_day,
-        timezone = excluded.timezone,
-        status = excluded.status,
-        content_hash = excluded.content_hash,
-        previous_starts_at = CASE
-            WHEN o.starts_at <> excluded.starts_at THEN o.starts_at
-            ELSE o.previous_starts_at
-        END,
-        updated_at = now(),
-        removed_at = NULL
-    WHERE o.content_hash <> excluded.content_hash OR o.status = 'removed'
-    RETURNING o.event_id, o.xmax = 0, o.starts_at
     """
 )
+
+
+def upsert_staged_occurrences(session: Session, stored_window: Window | None) -> set[int]:
+    """Store the staged occurrences; returns the events whose known occurrences changed.
+
+    An occurrence that is new only because it lies outside the stored
+    window (the window moved, an endless series grew) is not a change.
+    """
+    result = session.execute(
+        _UPSERT_STAGED,
+        {
+            "stored_start": stored_window.start if stored_window else None,
+            "stored_end": stored_window.end if stored_window else None,
+        },
+    )
+    return set(result.scalars())
+
 
 _REMOVE_MISSING = text(
     """
     UPDATE occurrences AS o
     SET status = 'removed', removed_at = now(), updated_at = now()
-    WHERE o.event_id = ANY(CAST(:event_ids AS bigint[]))
+    FROM staged_events AS changed
+    WHERE changed.rescheduled
+      AND o.event_id = changed.id
       AND o.status <> 'removed'
       AND o.starts_at >= :from_ AND o.starts_at < :until
       AND NOT EXISTS (
-          SELECT 1
-          FROM unnest(CAST(:kept_event_ids AS bigint[]), CAST(:kept_keys AS text[]))
-              AS kept(event_id, recurrence_key)
+          SELECT 1 FROM staged_occurrences AS kept
           WHERE kept.event_id = o.event_id AND kept.recurrence_key = o.recurrence_key
       )
     RETURNING o.event_id
@@ -110,28 +124,14 @@ _REMOVE_MISSING = text(
 )
 
 
-def remove_missing_occurrences(
-    session: Session,
-    events: Sequence[tuple[int, Sequence[HashedOccurrence]]],
-    window: Window,
-    now: datetime,
-) -> set[int]:
-    """Mark removed each event's occurrences that are not in its new set.
+def remove_missing_occurrences(session: Session, window: Window, now: datetime) -> set[int]:
+    """Mark removed the occurrences of rescheduled events that left their new set.
 
     Only those the parse could have seen and that have not started: from
     the later of `now` and the window's start, to the window's end. Earlier
     ones stay as they were. Returns the ids of the events that lost one.
     """
-    if not events:
-        return set()
     result = session.execute(
-        _REMOVE_MISSING,
-        {
-            "event_ids": [event_id for event_id, _ in events],
-            "kept_event_ids": [event_id for event_id, occ in events for _ in occ],
-            "kept_keys": [h.occurrence.recurrence_key for _, occ in events for h in occ],
-            "from_": max(now, window.start),
-            "until": window.end,
-        },
+        _REMOVE_MISSING, {"from_": max(now, window.start), "until": window.end}
     )
     return set(result.scalars())

@@ -1,0 +1,37 @@
+"""Loading many rows with one binary COPY, through the session's psycopg connection.
+
+The rows are sent as the iterable yields them, so PostgreSQL stores the
+first while Python still builds the last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+from sqlalchemy.orm import Session
+
+from almanac.db.driver import driver_connection
+
+
+@dataclass(frozen=True, slots=True)
+class CopyTarget:
+    """A table and the columns rows give, each with its PostgreSQL type."""
+
+    table: str
+    columns: tuple[tuple[str, str], ...]
+
+
+def copy_rows(session: Session, target: CopyTarget, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY `rows` into the target table, in the session's transaction."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(target.table),
+        sql.SQL(", ").join(sql.Identifier(name) for name, _ in target.columns),
+    )
+    with driver_connection(session).cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types([type_ for _, type_ in target.columns])
+        write = copy.write_row
+        for row in rows:
+            write(row)
