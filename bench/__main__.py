@@ -1,8 +1,8 @@
-"""`python -m bench [--quick]`: the benchmark of iCalendar ingestion.
+"""`python -m bench [--quick]`: the benchmark of iCalendar ingestion and web scraping.
 
 Prints one JSON object per figure on stdout; progress goes to stderr. It makes
-its own database and Redis db, serves its feeds from a local HTTP server, starts
-its own worker, and removes all of them when it ends.
+its own database and Redis db, serves its feeds and web sites from local HTTP
+servers, starts its own workers, and removes all of them when it ends.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke test: a 300-event feed, no 100k feed, no preloaded database",
+        help="a smoke test: a 300-event feed, no 100k feed, no preloaded database, "
+        "a 40-page site and 5 sites of 8 pages",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -36,12 +37,14 @@ def main(argv: list[str] | None = None) -> int:
             measure_small_feed,
             measure_worker_memory,
         )
+        from bench.scrape_figures import measure_web_sites
 
         run = BenchRun.start(plan, env.workdir)
         try:
             measure_main_feed(run)
             measure_small_feed(run)
             measure_worker_memory(run)
+            measure_web_sites(run)
             measure_large_feed(run)
             measure_full_database(run)
         except BenchError as exc:

@@ -24,6 +24,7 @@ PROTECTED_DATABASES = frozenset({"postgres", "root", "template0", "template1", "
 PAST_DAYS = 1
 HORIZON_DAYS = 365
 MAX_BYTES = 512 * 1024 * 1024
+HOST_MAX_CONCURRENCY = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,10 @@ def bench_environment() -> Iterator[BenchEnvironment]:
                 "ALMANAC_PAST_DAYS": str(PAST_DAYS),
                 "ALMANAC_HORIZON_DAYS": str(HORIZON_DAYS),
                 "ALMANAC_FETCH_MAX_BYTES": str(MAX_BYTES),
+                # Every feed and site the bench serves is on loopback, unspaced.
+                "ALMANAC_ALLOW_PRIVATE_NETWORKS": "true",
+                "ALMANAC_HOST_MIN_INTERVAL_SECONDS": "0",
+                "ALMANAC_HOST_MAX_CONCURRENCY": str(HOST_MAX_CONCURRENCY),
                 "ALMANAC_LOG_LEVEL": "WARNING",
                 "ALMANAC_BEAT_SCHEDULE_FILE": f"{workdir}/beat-schedule",
             }

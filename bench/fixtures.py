@@ -1,4 +1,4 @@
-"""Rows the bench needs: fresh iCalendar sources, and a large database to ingest into.
+"""Rows the bench needs: fresh iCalendar and web sources, and a large database to fill.
 
 Plain SQL on the tables' columns, so the bench does not depend on how the
 pipeline's own helpers create sources.
@@ -7,7 +7,9 @@ pipeline's own helpers create sources.
 from __future__ import annotations
 
 import itertools
+import json
 import os
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Engine, text
@@ -27,6 +29,34 @@ def new_source(engine: Engine, url: str, label: str) -> str:
             {"slug": slug, "name": f"Bench {label}", "url": url},
         )
     return slug
+
+
+def new_web_source(engine: Engine, url: str, label: str, config: Mapping[str, object]) -> str:
+    """A `jsonld` source that has never been fetched; returns its slug."""
+    slug = f"bench-{label}-{os.getpid()}-{next(_numbers)}"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sources (slug, name, kind, url, timezone, config)"
+                " VALUES (:slug, :name, 'jsonld', :url, 'America/New_York',"
+                "         CAST(:config AS jsonb))"
+            ),
+            {"slug": slug, "name": f"Bench {label}", "url": url, "config": json.dumps(config)},
+        )
+    return slug
+
+
+def stored_events(engine: Engine, slugs: list[str]) -> int:
+    """How many events the sources with these slugs have in the database."""
+    with engine.connect() as conn:
+        count = conn.execute(
+            text(
+                "SELECT count(*) FROM events AS e JOIN sources AS s ON s.id = e.source_id"
+                " WHERE s.slug = ANY(:slugs)"
+            ),
+            {"slugs": slugs},
+        ).scalar_one()
+    return int(count)
 
 
 def preload_occurrences(

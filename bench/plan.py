@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bench.site_pages import SiteShape
+
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 """The `now` every in-process run is given; the feeds are dated from it."""
 NEXT_DAY = NOW + timedelta(days=1)
@@ -22,6 +24,11 @@ class Plan:
     small_runs: int
     large_events: int | None
     preload_sources: int | None
+    site: SiteShape
+    """The one web site scraped in process: listing pages and one page per event."""
+    sites: int
+    """How many web sites the worker scrapes together, each on a host of its own."""
+    sites_shape: SiteShape
     preload_events_per_source: int = 1_000
     preload_occurrences_per_event: int = 10
 
@@ -39,6 +46,9 @@ FULL = Plan(
     small_runs=3,
     large_events=100_000,
     preload_sources=100,
+    site=SiteShape(listings=10, per_listing=19),
+    sites=50,
+    sites_shape=SiteShape(listings=2, per_listing=9),
 )
 QUICK = Plan(
     events=300,
@@ -49,4 +59,7 @@ QUICK = Plan(
     small_runs=2,
     large_events=None,
     preload_sources=None,
+    site=SiteShape(listings=2, per_listing=19),
+    sites=5,
+    sites_shape=SiteShape(listings=2, per_listing=3),
 )

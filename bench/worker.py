@@ -1,4 +1,4 @@
-"""A real Celery worker process, one task sent to it, and its peak memory."""
+"""A real Celery worker process, tasks sent to it, and what it costs in memory and CPU."""
 
 from __future__ import annotations
 
@@ -18,14 +18,22 @@ START_TIMEOUT = 60.0
 
 
 @contextmanager
-def celery_worker(log_dir: Path, name: str) -> Iterator[Process]:
-    """`celery -A almanac.worker worker --pool solo`, answering pings; stopped by its PID."""
+def celery_worker(
+    log_dir: Path,
+    name: str,
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[Process]:
+    """`celery -A almanac.worker worker --pool POOL`, answering pings; stopped by its PID."""
     from almanac.worker import app
 
     argv = [sys.executable, "-m", "celery", "-A", "almanac.worker", "worker"]
-    argv += ["--pool", "solo", "--queues", "scrape,default", "--loglevel", "WARNING"]
+    argv += ["--pool", pool, "--concurrency", str(concurrency)]
+    argv += ["--queues", "scrape,default", "--loglevel", "WARNING"]
     argv += ["--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
-    worker = Process(name, argv, log_dir, dict(os.environ))
+    worker = Process(name, argv, log_dir, dict(os.environ) | (env or {}))
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not app.control.ping(timeout=0.5):
@@ -51,3 +59,9 @@ def scrape_in_worker(worker: Process, slug: str, timeout: float) -> tuple[float,
 
 def worker_peak_rss_mb(worker: Process) -> float:
     return peak_rss_mb(worker.pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
