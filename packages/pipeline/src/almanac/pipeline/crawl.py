@@ -1,15 +1,16 @@
 """Reading a web source: its listing pages, their next pages and the events' detail pages.
 
-A page parser returns events and links. Next pages are read like the first,
-one after the other; detail pages are fetched side by side, as many at once as
-the host's limit allows, and the events found on them replace those of the
-same identity found on the listings.
+A page parser returns events and links. Every page is fetched and read in a
+small pool of threads, as many at once as the host's limit allows: the next
+listing page and the detail pages already found go side by side, so the
+crawl keeps the host's allowance busy. Events found on a detail page replace
+those of the same identity found on the listings.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from urllib.parse import urldefrag
 
 from almanac.core.domain import EventIn, Link, LinkKind, PageRole, ParseProblem, ParseResult
@@ -22,6 +23,20 @@ from almanac.scrapers.registry import Parser
 
 DEFAULT_MAX_PAGES = 10
 DEFAULT_MAX_DETAILS = 300
+MAX_THREADS = 16
+
+
+@dataclass(slots=True)
+class _Crawl:
+    """What the crawl has found so far."""
+
+    listing_events: dict[str, EventIn] = field(default_factory=dict)
+    detail_events: dict[str, EventIn] = field(default_factory=dict)
+    problems: list[ParseProblem] = field(default_factory=list)
+    feeds: dict[str, None] = field(default_factory=dict)
+    details: dict[str, None] = field(default_factory=dict)
+    pages: set[str] = field(default_factory=set)
+    skipped_details: int = 0
 
 
 def crawl(
@@ -35,77 +50,75 @@ def crawl(
     Returns the merged events, every problem met (a page that cannot be
     fetched or read costs only itself), and the feed links found.
     """
-    config = context.config
-    max_pages = int(config.get("max_pages", DEFAULT_MAX_PAGES))
-    max_details = int(config.get("max_details", DEFAULT_MAX_DETAILS))
-    result = ParseResult()
-    events: dict[str, EventIn] = {}
-    details: dict[str, None] = {}
-    feeds: dict[str, None] = {}
-    seen_pages = {_page_key(first.url)}
-    page: FetchResult | None = first
-    pages = 0
-    while page is not None:
-        pages += 1
-        listing = _read(parse, page, context, result.problems)
-        for event in listing.events:
-            events.setdefault(event.external_id, event)
-        next_page = None
-        for link in listing.links:
-            if link.kind is LinkKind.DETAIL:
-                details.setdefault(link.url, None)
-            elif link.kind is LinkKind.FEED:
-                feeds.setdefault(link.url, None)
-            elif link.kind is LinkKind.NEXT_PAGE and _page_key(link.url) not in seen_pages:
-                next_page = next_page or link.url
-        page = None
-        if next_page is not None and pages < max_pages:
-            seen_pages.add(_page_key(next_page))
-            page = _fetch(fetcher, next_page, result.problems)
-    if len(details) > max_details:
-        result.problems.append(
-            ParseProblem(f"only the first {max_details} of {len(details)} event pages were read")
-        )
+    max_pages = int(context.config.get("max_pages", DEFAULT_MAX_PAGES))
+    max_details = int(context.config.get("max_details", DEFAULT_MAX_DETAILS))
     detail_context = replace(context, page=PageRole.DETAIL)
-    for found in _read_details(fetcher, parse, list(details)[:max_details], detail_context, result):
-        for event in found.events:
-            events[event.external_id] = event
-    result.events = list(events.values())
-    result.links = [Link(url, LinkKind.FEED) for url in feeds]
-    return result
+    state = _Crawl(pages={_page_key(first.url)})
+    threads = max(1, min(fetcher.settings.host_max_concurrency, MAX_THREADS))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="crawl") as pool:
+        pending: dict[Future[ParseResult], PageRole] = {}
+
+        def take_listing(found: ParseResult) -> None:
+            for event in found.events:
+                state.listing_events.setdefault(event.external_id, event)
+            for link in found.links:
+                if link.kind is LinkKind.FEED:
+                    state.feeds.setdefault(link.url, None)
+                elif link.kind is LinkKind.DETAIL and link.url not in state.details:
+                    if len(state.details) >= max_details:
+                        state.skipped_details += 1
+                        continue
+                    state.details[link.url] = None
+                    future = pool.submit(_fetch_and_read, fetcher, parse, link.url, detail_context)
+                    pending[future] = PageRole.DETAIL
+            for link in found.links:
+                key = _page_key(link.url)
+                if link.kind is LinkKind.NEXT_PAGE and key not in state.pages:
+                    if len(state.pages) < max_pages:
+                        state.pages.add(key)
+                        future = pool.submit(_fetch_and_read, fetcher, parse, link.url, context)
+                        pending[future] = PageRole.LISTING
+                    break
+
+        first_found = _read(parse, first, context, state.problems)
+        state.problems.extend(first_found.problems)
+        take_listing(first_found)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                role = pending.pop(future)
+                found = future.result()
+                state.problems.extend(found.problems)
+                if role is PageRole.LISTING:
+                    take_listing(found)
+                else:
+                    for event in found.events:
+                        state.detail_events[event.external_id] = event
+    if state.skipped_details:
+        total = len(state.details) + state.skipped_details
+        state.problems.append(
+            ParseProblem(f"only the first {max_details} of {total} event pages were read")
+        )
+    events = state.listing_events | state.detail_events
+    return ParseResult(
+        events=list(events.values()),
+        problems=state.problems,
+        links=[Link(url, LinkKind.FEED) for url in state.feeds],
+    )
 
 
-def _read_details(
-    fetcher: PoliteFetcher,
-    parse: Parser,
-    urls: list[str],
-    context: ParseContext,
-    result: ParseResult,
-) -> list[ParseResult]:
-    if not urls:
-        return []
-    workers = max(1, min(fetcher.settings.host_max_concurrency, len(urls), 16))
-
-    def read(url: str) -> ParseResult:
-        problems: list[ParseProblem] = []
-        page = _fetch(fetcher, url, problems)
-        found = _read(parse, page, context, problems) if page is not None else ParseResult()
-        found.problems = problems + found.problems
-        return found
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detail") as pool:
-        found = list(pool.map(read, urls))
-    for page_result in found:
-        result.problems.extend(page_result.problems)
-    return found
-
-
-def _fetch(fetcher: PoliteFetcher, url: str, problems: list[ParseProblem]) -> FetchResult | None:
+def _fetch_and_read(
+    fetcher: PoliteFetcher, parse: Parser, url: str, context: ParseContext
+) -> ParseResult:
+    """One page, fetched and read; its failure becomes a problem of the result."""
+    problems: list[ParseProblem] = []
     try:
-        return fetcher.get(url)
+        page = fetcher.get(url)
     except FetchError as exc:
-        problems.append(ParseProblem(f"page skipped: {exc}", url))
-        return None
+        return ParseResult(problems=[ParseProblem(f"page skipped: {exc}", url)])
+    found = _read(parse, page, context, problems)
+    found.problems = problems + found.problems
+    return found
 
 
 def _read(
@@ -117,7 +130,6 @@ def _read(
     except ParseError as exc:
         problems.append(ParseProblem(f"page skipped: {exc}", page.url))
         return ParseResult()
-    problems.extend(found.problems)
     return found
 
 
