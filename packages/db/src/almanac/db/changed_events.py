@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from almanac.core.domain import EventIn
 from almanac.db.bulk_copy import CopyTarget, copy_rows
+from almanac.db.hashing import EventHashes
 from almanac.db.occurrence_writes import (
     STAGED_OCCURRENCES,
     occurrence_rows,
     remove_missing_occurrences,
     upsert_staged_occurrences,
 )
-from almanac.db.prepared_events import PreparedEvent
-from almanac.db.stored_events import StoredEvent
 from almanac.db.write_plan import WritePlan
 
 
@@ -32,8 +32,9 @@ from almanac.db.write_plan import WritePlan
 class EventChange:
     """A stored event and what was found of it, which differs."""
 
-    stored: StoredEvent
-    found: PreparedEvent
+    stored_id: int
+    event: EventIn
+    hashes: EventHashes
     content_changed: bool
     rescheduled: bool
 
@@ -71,17 +72,17 @@ def write_changes(session: Session, changes: list[EventChange], plan: WritePlan)
         copy_rows(session, STAGED_EVENTS, _event_rows(changes))
         moved: set[int] = set()
         if rescheduled:
-            pairs = ((c.stored.id, c.found) for c in rescheduled)
-            copy_rows(session, STAGED_OCCURRENCES, occurrence_rows(pairs))
+            rows = (row for c in rescheduled for row in occurrence_rows(c.stored_id, c.hashes))
+            copy_rows(session, STAGED_OCCURRENCES, rows)
             moved = upsert_staged_occurrences(session, plan.stored_window)
             if plan.remove_missing:
                 moved |= remove_missing_occurrences(session, plan.window, plan.now)
         ids: list[int] = []
         bumps: list[bool] = []
         for c in changes:
-            bump = c.content_changed or c.stored.id in moved
+            bump = c.content_changed or c.stored_id in moved
             if bump or (c.rescheduled and plan.remove_missing):
-                ids.append(c.stored.id)
+                ids.append(c.stored_id)
                 bumps.append(bump)
         if ids:
             session.execute(
@@ -121,9 +122,9 @@ def _staged(session: Session, *tables: CopyTarget) -> Iterator[None]:
 
 def _event_rows(changes: list[EventChange]) -> Iterator[tuple[Any, ...]]:
     for c in changes:
-        e = c.found.event
+        e = c.event
         yield (
-            c.stored.id,
+            c.stored_id,
             e.title,
             e.description,
             e.url,
@@ -132,9 +133,9 @@ def _event_rows(changes: list[EventChange]) -> Iterator[tuple[Any, ...]]:
             list(e.categories),
             e.price,
             e.status,
-            c.found.content_hash,
-            c.found.schedule_hash,
-            c.found.input_hash,
+            c.hashes.content_hash,
+            c.hashes.schedule_hash,
+            c.hashes.input_hash,
             c.rescheduled,
         )
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from almanac.core.domain import EventIn
 from almanac.db.changed_events import EventChange, refresh_input_hashes, write_changes
-from almanac.db.hashing import input_hash
+from almanac.db.found_events import cancelled_occurrences, latest_versions
+from almanac.db.hashing import event_hashes, input_hash
 from almanac.db.new_events import insert_new_events
-from almanac.db.prepared_events import cancelled_occurrences, latest_versions, prepare
-from almanac.db.stored_events import stored_events
+from almanac.db.stored_events import StoredEvent, stored_events, stored_hashes
 from almanac.db.write_plan import WritePlan
 
 __all__ = ["WriteCounts", "WritePlan", "latest_versions", "write_events"]
@@ -46,8 +46,7 @@ def write_events(
         return counts
     stored = stored_events(session, source_id, [e.external_id for e in latest])
     new: list[EventIn] = []
-    changes: list[EventChange] = []
-    refreshed: dict[int, str] = {}
+    differing: list[tuple[EventIn, StoredEvent, str]] = []
     for event in latest:
         counts.cancelled += cancelled_occurrences(event)
         row = stored.get(event.external_id)
@@ -55,18 +54,38 @@ def write_events(
             new.append(event)
             continue
         found_input_hash = input_hash(event)
-        if found_input_hash == row.input_hash and not row.removed:
-            continue
-        found = prepare(event, found_input_hash)
-        content_changed = row.removed or row.content_hash != found.content_hash
-        rescheduled = row.removed or row.schedule_hash != found.schedule_hash
-        if content_changed or rescheduled:
-            changes.append(EventChange(row, found, content_changed, rescheduled))
-        else:
-            refreshed[row.id] = found_input_hash
-    counts.created = len(insert_new_events(session, source_id, plan.feed_id, new))
+        _, stored_input_hash, removed = row
+        if found_input_hash != stored_input_hash or removed:
+            differing.append((event, row, found_input_hash))
+    changes, refreshed = _compare(session, differing)
+    counts.created = insert_new_events(session, source_id, plan.feed_id, new)
     if changes:
         counts.updated = write_changes(session, changes, plan)
     refresh_input_hashes(session, refreshed)
     counts.unchanged = counts.found - counts.created - counts.updated
     return counts
+
+
+def _compare(
+    session: Session, differing: list[tuple[EventIn, StoredEvent, str]]
+) -> tuple[list[EventChange], dict[int, str]]:
+    """Stored events whose input hash differs: those that changed, and those that did not.
+
+    The latter (stored before input hashes were, say) only need their input
+    hash stored, by id.
+    """
+    if not differing:
+        return [], {}
+    stored = stored_hashes(session, [event_id for _, (event_id, _, _), _ in differing])
+    changes: list[EventChange] = []
+    refreshed: dict[int, str] = {}
+    for event, (event_id, _, removed), found_input_hash in differing:
+        found = event_hashes(event)
+        content_hash, schedule_hash = stored[event_id]
+        content_changed = removed or content_hash != found.content_hash
+        rescheduled = removed or schedule_hash != found.schedule_hash
+        if content_changed or rescheduled:
+            changes.append(EventChange(event_id, event, found, content_changed, rescheduled))
+        else:
+            refreshed[event_id] = found_input_hash
+    return changes, refreshed

@@ -2,7 +2,9 @@
 
 Their ids are reserved from the events' sequence first, so their occurrences
 go in with the next COPY and nothing is read back. Hashing an event happens
-as its row is sent, while PostgreSQL stores the rows before it.
+as its row is sent, while PostgreSQL stores the rows before it; what waits for
+the second COPY is kept as plain tuples, which cost the garbage collector
+nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from sqlalchemy.orm import Session
 from almanac.core.domain import EventIn
 from almanac.db.bulk_copy import CopyTarget, copy_rows
 from almanac.db.driver import fetch_binary
+from almanac.db.hashing import EventHashes, event_hashes
 from almanac.db.occurrence_writes import OCCURRENCES, occurrence_rows
-from almanac.db.prepared_events import PreparedEvent, prepare
 
 EVENTS = CopyTarget(
     "events",
@@ -42,44 +44,51 @@ EVENTS = CopyTarget(
 
 def insert_new_events(
     session: Session, source_id: int, feed_id: int | None, events: list[EventIn]
-) -> list[PreparedEvent]:
-    """Store events the source does not have, with their occurrences; returns them hashed."""
+) -> int:
+    """Store events the source does not have, with their occurrences; returns how many."""
     if not events:
-        return []
+        return 0
     ids = _reserve_ids(session, len(events))
-    prepared: list[PreparedEvent] = []
+    occurrences: list[tuple[Any, ...]] = []
 
-    def rows() -> Iterator[tuple[Any, ...]]:
+    def event_rows() -> Iterator[tuple[Any, ...]]:
         for event_id, event in zip(ids, events, strict=True):
-            p = prepare(event)
-            prepared.append(p)
-            yield (
-                event_id,
-                source_id,
-                feed_id,
-                event.external_id,
-                event.title,
-                event.description,
-                event.url,
-                event.image_url,
-                event.location_text,
-                list(event.categories),
-                event.price,
-                event.status,
-                p.content_hash,
-                p.schedule_hash,
-                p.input_hash,
-            )
+            hashes = event_hashes(event)
+            occurrences.extend(occurrence_rows(event_id, hashes))
+            yield _event_row(event_id, source_id, feed_id, event, hashes)
 
-    copy_rows(session, EVENTS, rows())
-    copy_rows(session, OCCURRENCES, occurrence_rows(zip(ids, prepared, strict=True)))
-    return prepared
+    copy_rows(session, EVENTS, event_rows())
+    copy_rows(session, OCCURRENCES, occurrences)
+    return len(events)
+
+
+def _event_row(
+    event_id: int, source_id: int, feed_id: int | None, event: EventIn, hashes: EventHashes
+) -> tuple[Any, ...]:
+    return (
+        event_id,
+        source_id,
+        feed_id,
+        event.external_id,
+        event.title,
+        event.description,
+        event.url,
+        event.image_url,
+        event.location_text,
+        list(event.categories),
+        event.price,
+        event.status,
+        hashes.content_hash,
+        hashes.schedule_hash,
+        hashes.input_hash,
+    )
 
 
 def _reserve_ids(session: Session, count: int) -> list[int]:
     rows = fetch_binary(
         session,
-        "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, %(count)b)",
+        "SELECT nextval((SELECT pg_get_serial_sequence('events', 'id')))"
+        " FROM generate_series(1, %(count)b)",
         {"count": count},
     )
     return [event_id for (event_id,) in rows]

@@ -8,7 +8,6 @@ not change cost nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from almanac.db.bulk_copy import CopyTarget
-from almanac.db.prepared_events import PreparedEvent
+from almanac.db.hashing import EventHashes
 from almanac.db.window import Window
 
 _COLUMNS = (
@@ -34,22 +33,26 @@ OCCURRENCES = CopyTarget("occurrences", _COLUMNS)
 STAGED_OCCURRENCES = CopyTarget("staged_occurrences", _COLUMNS)
 
 
-def occurrence_rows(events: Iterable[tuple[int, PreparedEvent]]) -> Iterator[tuple[Any, ...]]:
-    """The rows of `OCCURRENCES` for each (event id, event) pair's occurrences."""
-    for event_id, prepared in events:
-        for o, digest in zip(prepared.occurrences, prepared.occurrence_hashes, strict=True):
-            starts_at = o.starts_at
-            yield (
-                event_id,
-                o.recurrence_key,
-                o.title,
-                starts_at,
-                o.ends_at or starts_at,
-                o.all_day,
-                o.timezone,
-                o.status,
-                digest,
-            )
+def occurrence_rows(event_id: int, hashes: EventHashes) -> list[tuple[Any, ...]]:
+    """The rows of `OCCURRENCES` for one event's occurrences.
+
+    Tuples of plain values (the status as text), which the garbage collector
+    stops tracking: a run may hold a hundred thousand of them.
+    """
+    return [
+        (
+            event_id,
+            o.recurrence_key,
+            o.title,
+            o.starts_at,
+            o.ends_at or o.starts_at,
+            o.all_day,
+            o.timezone,
+            str(o.status),
+            digest,
+        )
+        for o, digest in zip(hashes.occurrences, hashes.occurrence_hashes, strict=True)
+    ]
 
 
 _UPSERT_STAGED = text(

@@ -1,32 +1,39 @@
-"""What is stored of the events a run found: enough to tell which changed."""
+"""What is stored of the events a run found: enough to tell which changed.
+
+Most events found are as stored, and their input hashes tell so: the first
+query reads only those. The content and schedule hashes are read for the
+few whose input hash differs.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from almanac.db.driver import fetch_binary
 
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    id: int
-    content_hash: str
-    schedule_hash: str
-    input_hash: str | None
-    removed: bool
+StoredEvent = tuple[int, str | None, bool]
+"""(id, input hash, removed). A plain tuple, not a named one: the garbage
+collector stops tracking tuples of plain values, and a run reads thousands."""
 
 
 def stored_events(
     session: Session, source_id: int, external_ids: list[str]
 ) -> dict[str, StoredEvent]:
-    """The source's stored events among `external_ids`, by external id: one SELECT."""
+    """The source's stored events among `external_ids`, by external id."""
     rows = fetch_binary(
         session,
-        "SELECT external_id, id, content_hash, schedule_hash, input_hash, status = 'removed'"
-        " FROM events"
+        "SELECT external_id, id, input_hash, status = 'removed' FROM events"
         " WHERE source_id = %(source_id)b AND external_id = ANY(%(external_ids)b::text[])",
         {"source_id": source_id, "external_ids": external_ids},
     )
-    return {external_id: StoredEvent(*values) for external_id, *values in rows}
+    return {row[0]: row[1:] for row in rows}
+
+
+def stored_hashes(session: Session, event_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The content and schedule hashes of these stored events, by id."""
+    rows = fetch_binary(
+        session,
+        "SELECT id, content_hash, schedule_hash FROM events WHERE id = ANY(%(ids)b::bigint[])",
+        {"ids": event_ids},
+    )
+    return {event_id: (content, schedule) for event_id, content, schedule in rows}
