@@ -16,6 +16,7 @@ from almanac.db.models import Event, Occurrence, Source
 from almanac.db.window import Window
 
 START = datetime(2026, 12, 3, 19, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 WINDOW = Window(datetime(2026, 11, 20, tzinfo=UTC), datetime(2027, 11, 22, tzinfo=UTC))
 
@@ -229,3 +230,18 @@ def test_new_events_keep_every_field_and_occurrence(db_session: Session, source:
         ("1", START, START, False, "UTC", None),
         ("2", START + week, START + week, True, "Europe/Berlin", "Matinee"),
     ]
+
+
+def test_changes_written_again_and_again_on_one_connection(
+    db_session: Session, source: Source
+) -> None:
+    """Staging tables are made anew each time; statements prepared for the last ones still run."""
+    for n in range(8):
+        counts = _write(db_session, source.id, [_event("a", f"Gig {n}", START + n * HOUR)])
+        assert counts.updated == (n > 0)
+    occurrence = db_session.scalars(select(Occurrence)).one()
+    db_session.refresh(occurrence)
+    assert (occurrence.starts_at, occurrence.previous_starts_at) == (
+        START + 7 * HOUR,
+        START + 6 * HOUR,
+    )
