@@ -24,6 +24,22 @@ class CopyTarget:
     columns: tuple[tuple[str, str], ...]
 
 
+EVENT_CONTENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("title", "text"),
+    ("description", "text"),
+    ("url", "text"),
+    ("image_url", "text"),
+    ("location_text", "text"),
+    ("categories", "text[]"),
+    ("price", "text"),
+    ("status", "text"),
+    ("content_hash", "text"),
+    ("schedule_hash", "text"),
+    ("input_hash", "text"),
+)
+"""What an event row says, in the order new and changed events are copied."""
+
+
 def copy_rows(session: Session, target: CopyTarget, rows: Iterable[Sequence[Any]]) -> None:
     """COPY `rows` into the target table, in the session's transaction."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(

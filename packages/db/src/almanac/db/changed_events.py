@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from almanac.core.domain import EventIn
-from almanac.db.bulk_copy import CopyTarget, copy_rows
+from almanac.db.bulk_copy import EVENT_CONTENT_COLUMNS, CopyTarget, copy_rows
 from almanac.db.hashing import EventHashes
 from almanac.db.occurrence_writes import (
     STAGED_OCCURRENCES,
@@ -43,17 +43,7 @@ STAGED_EVENTS = CopyTarget(
     "staged_events",
     (
         ("id", "bigint"),
-        ("title", "text"),
-        ("description", "text"),
-        ("url", "text"),
-        ("image_url", "text"),
-        ("location_text", "text"),
-        ("categories", "text[]"),
-        ("price", "text"),
-        ("status", "text"),
-        ("content_hash", "text"),
-        ("schedule_hash", "text"),
-        ("input_hash", "text"),
+        *EVENT_CONTENT_COLUMNS,
         ("rescheduled", "boolean"),
     ),
 )

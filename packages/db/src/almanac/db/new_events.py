@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from almanac.core.domain import EventIn
-from almanac.db.bulk_copy import CopyTarget, copy_rows
+from almanac.db.bulk_copy import EVENT_CONTENT_COLUMNS, CopyTarget, copy_rows
 from almanac.db.driver import fetch_binary
 from almanac.db.hashing import EventHashes, event_hashes
 from almanac.db.occurrence_writes import OCCURRENCES, occurrence_rows
@@ -27,17 +27,7 @@ EVENTS = CopyTarget(
         ("source_id", "bigint"),
         ("feed_id", "bigint"),
         ("external_id", "text"),
-        ("title", "text"),
-        ("description", "text"),
-        ("url", "text"),
-        ("image_url", "text"),
-        ("location_text", "text"),
-        ("categories", "text[]"),
-        ("price", "text"),
-        ("status", "text"),
-        ("content_hash", "text"),
-        ("schedule_hash", "text"),
-        ("input_hash", "text"),
+        *EVENT_CONTENT_COLUMNS,
     ),
 )
 
