@@ -88,7 +88,8 @@ class BenchRun:
             seconds, summary = timed(partial(self.ingest, slug, NOW))
             self.check_first_ingest(summary, events)
             timings.seconds.append(seconds)
-            self.say(f"{label}: run {number + 1}/{runs}, {events} events in {seconds:.2f}s")
+            done = f"run {number + 1}/{runs}, " if runs > 1 else ""
+            self.say(f"{label}: {done}{events} events in {seconds:.2f}s")
         return timings, slug
 
     def check_first_ingest(self, summary: Summary, events: int) -> None:

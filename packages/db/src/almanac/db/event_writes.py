@@ -10,7 +10,7 @@ The number of statements does not grow with the feed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,16 @@ from almanac.db.new_events import insert_new_events
 from almanac.db.stored_events import StoredEvent, stored_events, stored_hashes
 from almanac.db.write_plan import WritePlan
 
-__all__ = ["WriteCounts", "WritePlan", "latest_versions", "write_events"]
+__all__ = [
+    "FoundEvents",
+    "WriteCounts",
+    "WritePlan",
+    "insert_new_events",
+    "latest_versions",
+    "sort_found",
+    "write_differing",
+    "write_events",
+]
 
 
 @dataclass(slots=True)
@@ -42,32 +51,63 @@ def write_events(
     """Store `events` for the source; returns what was created, updated, left alone."""
     latest = latest_versions(events)
     counts = WriteCounts(found=len(latest))
-    if not latest:
-        return counts
-    stored = stored_events(session, source_id, [e.external_id for e in latest])
-    new: list[EventIn] = []
-    differing: list[tuple[EventIn, StoredEvent, str]] = []
-    for event in latest:
-        counts.cancelled += cancelled_occurrences(event)
-        row = stored.get(event.external_id)
-        if row is None:
-            new.append(event)
-            continue
-        found_input_hash = input_hash(event)
-        _, stored_input_hash, removed = row
-        if found_input_hash != stored_input_hash or removed:
-            differing.append((event, row, found_input_hash))
-    changes, refreshed = _compare(session, differing)
-    counts.created = insert_new_events(session, source_id, plan.feed_id, new)
-    if changes:
-        counts.updated = write_changes(session, changes, plan)
-    refresh_input_hashes(session, refreshed)
+    found = sort_found(session, source_id, latest)
+    counts.cancelled = found.cancelled
+    counts.created = insert_new_events(session, source_id, plan.feed_id, found.new)
+    counts.updated = write_differing(session, found.differing, plan)
     counts.unchanged = counts.found - counts.created - counts.updated
     return counts
 
 
+Differing = tuple[EventIn, StoredEvent, str]
+"""A stored event whose input hash is not the one found: (found, stored, found input hash)."""
+
+
+@dataclass(slots=True)
+class FoundEvents:
+    """Events found, one per external id, sorted by what storing them takes."""
+
+    new: list[EventIn] = field(default_factory=list)
+    differing: list[Differing] = field(default_factory=list)
+    cancelled: int = 0
+    """Occurrences found cancelled, those of cancelled events included."""
+
+
+def sort_found(session: Session, source_id: int, latest: Sequence[EventIn]) -> FoundEvents:
+    """Which of `latest` (one per external id) are new, and which stored ones may differ.
+
+    One SELECT; stored events whose input hash is the one found need nothing more.
+    """
+    found = FoundEvents()
+    if not latest:
+        return found
+    stored = stored_events(session, source_id, [e.external_id for e in latest])
+    for event in latest:
+        found.cancelled += cancelled_occurrences(event)
+        row = stored.get(event.external_id)
+        if row is None:
+            found.new.append(event)
+            continue
+        found_input_hash = input_hash(event)
+        _, stored_input_hash, removed = row
+        if found_input_hash != stored_input_hash or removed:
+            found.differing.append((event, row, found_input_hash))
+    return found
+
+
+def write_differing(session: Session, differing: list[Differing], plan: WritePlan) -> int:
+    """Compare stored events whose input differs in full; write those that changed.
+
+    Returns how many were updated.
+    """
+    changes, refreshed = _compare(session, differing)
+    updated = write_changes(session, changes, plan) if changes else 0
+    refresh_input_hashes(session, refreshed)
+    return updated
+
+
 def _compare(
-    session: Session, differing: list[tuple[EventIn, StoredEvent, str]]
+    session: Session, differing: list[Differing]
 ) -> tuple[list[EventChange], dict[int, str]]:
     """Stored events whose input hash differs: those that changed, and those that did not.
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from almanac.core.domain import LinkKind, RunStatus, SourceKind, Trigger
+from almanac.core.domain import LinkKind, ParseProblem, RunStatus, SourceKind, Trigger
 from almanac.core.errors import FetchError, ParseError
 from almanac.core.settings import Settings
 from almanac.db.event_removals import remove_missing_events
@@ -19,6 +19,7 @@ from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
 from almanac.db.window import Window
+from almanac.pipeline.batch_writer import BatchWriter
 from almanac.pipeline.content_types import check_readable
 from almanac.pipeline.crawl import crawl
 from almanac.pipeline.feeds import FeedPart, read_feeds
@@ -27,6 +28,7 @@ from almanac.pipeline.health_gate import suspect_reason
 from almanac.pipeline.polite_fetch import PoliteFetcher
 from almanac.pipeline.runs import RunSummary, finish_run, start_run
 from almanac.pipeline.window import day_window
+from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.registry import Parser, parser_for
 
@@ -134,20 +136,47 @@ def _read_source(
     )
     if source.kind == SourceKind.ICAL:
         check_readable(response)
-        parsed = parse(response.body, response.url, context)
-        parts = [FeedPart(None, parsed.events)]
-        problems, kept = parsed.problems, []
+        trusted = _ingest_feed(session, source, response, context, window, now, summary)
     else:
         parsed = crawl(fetcher, parse, response, context)
         feed_urls = [link.url for link in parsed.links if link.kind is LinkKind.FEED]
         feeds = read_feeds(session, fetcher, source.id, feed_urls, context)
         parts = [FeedPart(None, parsed.events), *feeds.parts]
         problems, kept = parsed.problems + feeds.problems, feeds.kept_external_ids
-    summary.errors = [problem.as_dict() for problem in problems]
-    if _ingest(session, source, parts, kept, bool(problems), window, now, summary):
+        summary.errors = [problem.as_dict() for problem in problems]
+        trusted = _ingest(session, source, parts, kept, bool(problems), window, now, summary)
+    if trusted:
         _remember_fetch(source, response, digest)
     else:
         _forget_fetch(source)
+
+
+def _ingest_feed(
+    session: Session,
+    source: Source,
+    response: FetchResult,
+    context: ParseContext,
+    window: Window,
+    now: datetime,
+    summary: RunSummary,
+) -> bool:
+    """Read an iCalendar feed a batch at a time, each stored while the next is read."""
+    problems: list[ParseProblem] = []
+    writer = BatchWriter(session, source.id)
+    try:
+        for events in ical.parse_batches(response.body, response.url, context, problems):
+            writer.put(events)
+        writer.close()
+    except BaseException:
+        writer.close(discard=True)
+        raise
+    summary.errors = [problem.as_dict() for problem in problems]
+    reason = suspect_reason(writer.found, source.last_good_event_count)
+    plan = WritePlan(window, now, _stored_window(source), remove_missing=reason is None)
+    summary.counts = writer.finish(plan)
+    return _settle(
+        session, source, writer.external_ids, reason, bool(problems), window, now, summary
+    )
 
 
 def _ingest(
@@ -178,6 +207,24 @@ def _ingest(
     counts.found += len(kept_external_ids)
     counts.unchanged += len(kept_external_ids)
     summary.counts = counts
+    seen = [event.external_id for _, events in batches for event in events]
+    return _settle(
+        session, source, seen + kept_external_ids, reason, had_problems, window, now, summary
+    )
+
+
+def _settle(
+    session: Session,
+    source: Source,
+    seen: list[str],
+    reason: str | None,
+    had_problems: bool,
+    window: Window,
+    now: datetime,
+    summary: RunSummary,
+) -> bool:
+    """The run's status; a complete, healthy run also removes the upcoming events it
+    did not find. False if the run is suspect and its body not to be trusted."""
     source.parsed_window_start, source.parsed_window_end = window.start, window.end
     if reason is not None:
         summary.status = RunStatus.SUSPECT
@@ -187,10 +234,7 @@ def _ingest(
         summary.status = RunStatus.PARTIAL
         return True
     summary.status = RunStatus.OK
-    seen = [event.external_id for _, events in batches for event in events]
-    summary.counts.removed = remove_missing_events(
-        session, source.id, seen + kept_external_ids, window, now
-    )
+    summary.counts.removed = remove_missing_events(session, source.id, seen, window, now)
     return True
 
 

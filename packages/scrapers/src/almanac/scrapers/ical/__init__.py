@@ -5,6 +5,6 @@ into its components first, so that a broken time zone or event costs only
 itself (recorded as a problem) and a large feed is parsed in bounded batches.
 """
 
-from almanac.scrapers.ical.feed import SINGLE, parse
+from almanac.scrapers.ical.feed import SINGLE, parse, parse_batches
 
-__all__ = ["SINGLE", "parse"]
+__all__ = ["SINGLE", "parse", "parse_batches"]

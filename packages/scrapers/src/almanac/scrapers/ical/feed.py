@@ -22,6 +22,8 @@ warnings.filterwarnings("ignore", category=GloballyUniqueTZIDGuessed)
 
 BATCH = 400
 """Event groups parsed together: large enough to amortize, small enough to bound memory."""
+SIMPLE_BATCH = 1000
+"""Plain events read directly between two batches handed on."""
 
 
 def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) -> ParseResult:
@@ -30,6 +32,26 @@ def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) 
     `simple=False` sends every event through icalendar and recurring-ical-events,
     which the direct reading of plain events must agree with.
     """
+    result = ParseResult()
+    for events in parse_batches(body, url, context, result.problems, simple=simple):
+        result.events.extend(events)
+    return result
+
+
+def parse_batches(
+    body: bytes,
+    url: str,
+    context: ParseContext,
+    problems: list[ParseProblem],
+    *,
+    simple: bool = True,
+) -> Iterator[list[EventIn]]:
+    """`parse`, a batch of events at a time, so that they can be stored while the
+    rest is read; the problems met are appended to `problems` as they are.
+
+    An external id appears in one batch only: a body of several VCALENDARs,
+    which may repeat a UID, comes as a single batch.
+    """
     text = decode_body(body)
     head = text[:4096].lstrip().upper()
     if "BEGIN:VCALENDAR" not in head:
@@ -37,27 +59,46 @@ def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) 
         raise ParseError(
             f"{url} is not an iCalendar file (no BEGIN:VCALENDAR; it looks like {kind})"
         )
-    result = ParseResult()
-    for calendar in split_calendars(text):
-        general = (
-            _read_simple_groups(calendar, context, result.events)
-            if simple
-            else list(calendar.groups.values())
-        )
-        timezones = _usable_timezones(calendar, result.problems)
-        for batch in _batches(general):
-            result.events.extend(_read_batch(calendar, timezones, batch, context, result.problems))
-    return result
+    calendars = split_calendars(text)
+    batches = (
+        batch
+        for calendar in calendars
+        for batch in _calendar_batches(calendar, context, problems, simple=simple)
+    )
+    if len(calendars) == 1:
+        yield from batches
+    else:
+        yield [event for batch in batches for event in batch]
+
+
+def _calendar_batches(
+    calendar: CalendarText,
+    context: ParseContext,
+    problems: list[ParseProblem],
+    *,
+    simple: bool,
+) -> Iterator[list[EventIn]]:
+    groups = list(calendar.groups.values())
+    if simple and not any(p[:15].upper().startswith("X-WR-TIMEZONE") for p in calendar.properties):
+        general: list[EventGroup] = []
+        for start in range(0, len(groups), SIMPLE_BATCH):
+            events = _read_simple_groups(groups[start : start + SIMPLE_BATCH], context, general)
+            if events:
+                yield events
+        groups = general
+    timezones = _usable_timezones(calendar, problems)
+    for batch in _batches(groups):
+        events = _read_batch(calendar, timezones, batch, context, problems)
+        if events:
+            yield events
 
 
 def _read_simple_groups(
-    calendar: CalendarText, context: ParseContext, events: list[EventIn]
-) -> list[EventGroup]:
-    """Read the lone, plain VEVENTs directly; return the groups left for the general path."""
-    if any(p[:15].upper().startswith("X-WR-TIMEZONE") for p in calendar.properties):
-        return list(calendar.groups.values())
-    general = []
-    for group in calendar.groups.values():
+    groups: list[EventGroup], context: ParseContext, general: list[EventGroup]
+) -> list[EventIn]:
+    """Read the lone, plain VEVENTs directly; add the other groups to `general`."""
+    events: list[EventIn] = []
+    for group in groups:
         if len(group.blocks) == 1:
             event = read_simple(group.blocks[0], context)
             if event is not NOT_SIMPLE:
@@ -65,7 +106,7 @@ def _read_simple_groups(
                     events.append(event)
                 continue
         general.append(group)
-    return general
+    return events
 
 
 def _batches(groups: list[EventGroup]) -> Iterator[list[EventGroup]]:
@@ -147,4 +188,4 @@ def _reason(exc: Exception) -> str:
     return text[:300]
 
 
-__all__ = ["SINGLE", "parse"]
+__all__ = ["SINGLE", "parse", "parse_batches"]
