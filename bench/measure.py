@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,16 +78,39 @@ def repeated(call: Callable[[], T], runs: int, budget: float) -> tuple[Timings, 
 
 
 class StatementCounter:
-    """Counts cursor executions on an engine; an executemany counts once."""
+    """Counts the statements the engine's connections send, those sent through
+    psycopg directly (COPY, binary queries) included; an executemany counts once."""
 
     def __init__(self, engine: Engine) -> None:
         self.count = 0
         self._active = False
-        event.listen(engine, "before_cursor_execute", self._seen)
+        self._lock = threading.Lock()
+        counter = self
 
-    def _seen(self, *_: Any) -> None:
+        class CountingCursor(psycopg.Cursor[Any]):
+            def execute(self, *args: Any, **kwargs: Any) -> Any:
+                counter.seen()
+                return super().execute(*args, **kwargs)
+
+            def executemany(self, *args: Any, **kwargs: Any) -> None:
+                counter.seen()
+                super().executemany(*args, **kwargs)
+
+            def copy(self, *args: Any, **kwargs: Any) -> Any:
+                counter.seen()
+                return super().copy(*args, **kwargs)
+
+        def use_counting_cursor(dbapi_connection: Any, _: Any) -> None:
+            driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+            driver.cursor_factory = CountingCursor
+
+        engine.dispose()
+        event.listen(engine, "connect", use_counting_cursor)
+
+    def seen(self) -> None:
         if self._active:
-            self.count += 1
+            with self._lock:
+                self.count += 1
 
     @contextmanager
     def counting(self) -> Iterator[StatementCounter]:
