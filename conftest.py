@@ -40,6 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "ALMANAC_ALLOW_PRIVATE_NETWORKS": "true",
             "ALMANAC_HOST_MIN_INTERVAL_SECONDS": "0",
             "ALMANAC_FETCH_RETRY_BASE_SECONDS": "0.05",
+            "ALMANAC_TASK_RETRY_BASE_SECONDS": "0.2",
+            "ALMANAC_TASK_MAX_RETRIES": "2",
         }
     )
 

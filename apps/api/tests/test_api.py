@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from almanac.db.models import Event, Occurrence, Source
+from almanac.db.models import DeadLetter, Event, Occurrence, Source
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -181,3 +181,42 @@ def test_unknown_source_or_cursor_is_a_422(
     response = client.get("/events", params=params)
     assert response.status_code == 422
     assert message in response.json()["detail"]
+
+
+def test_a_second_scrape_request_names_the_task_already_sent(
+    client: TestClient, folk_club: Source
+) -> None:
+    first = client.post("/sources/folk-club/scrape").json()
+    second = client.post("/sources/folk-club/scrape")
+    assert second.status_code == 202
+    assert second.json()["task_id"] == first["task_id"]
+    assert (first["already_running"], second.json()["already_running"]) == (False, True)
+
+
+def test_dead_letters_are_listed_and_replayed(client: TestClient, db_session: Session) -> None:
+    letter = DeadLetter(
+        task_id="lost-1",
+        task_name="almanac.scrape_source",
+        kwargs={"source": "folk-club"},
+        error="ScrapeFailed: folk-club: the server answered 503 (after 3 retries)",
+        retries=3,
+    )
+    db_session.add(letter)
+    db_session.flush()
+    (listed,) = client.get("/dead-letters").json()
+    assert (listed["task_name"], listed["kwargs"], listed["retries"]) == (
+        "almanac.scrape_source",
+        {"source": "folk-club"},
+        3,
+    )
+    replay = client.post(f"/dead-letters/{letter.id}/replay")
+    assert replay.status_code == 202
+    assert client.get("/dead-letters").json() == []
+    (replayed,) = client.get("/dead-letters", params={"replayed": "true"}).json()
+    assert replayed["replay_task_id"] == replay.json()["task_id"]
+
+
+def test_replaying_an_unknown_dead_letter_is_404(client: TestClient) -> None:
+    response = client.post("/dead-letters/999999/replay")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no dead letter 999999"}

@@ -13,10 +13,10 @@ from celery.result import AsyncResult
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from almanac.db.models import ScrapeRun, Source
+from almanac.db.models import DeadLetter, ScrapeRun, Source
 from almanac.worker import app
 from tests.support.http_server import LocalHTTPServer
-from tests.support.processes import Process, bin_path
+from tests.support.processes import Process, bin_path, wait_until
 
 FEED = (
     Path(__file__).resolve().parents[3]
@@ -102,4 +102,47 @@ def test_unknown_source_fails_the_task_and_the_worker_stays_up(
     result = app.send_task("almanac.scrape_source", kwargs={"source": "nowhere"})
     with pytest.raises(Exception, match="no source 'nowhere'"):
         result.get(timeout=30)
+    assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
+
+
+def test_a_failing_source_is_retried_then_kept_as_a_dead_letter_and_replayed(
+    worker_process: Process, committed_db: None, engine: Engine, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/down.ics", FEED, fail_times=1000, fail_status=503)
+    with Session(engine) as session:
+        session.add(Source(slug="down-hall", name="Down Hall", kind="ical", url=url))
+        session.commit()
+    result = app.send_task("almanac.scrape_source", kwargs={"source": "down-hall"})
+    with pytest.raises(Exception, match="503"):
+        result.get(timeout=60)
+
+    def letters() -> list[DeadLetter]:
+        with Session(engine) as session:
+            return list(session.scalars(select(DeadLetter)))
+
+    # The failure is stored as the task's result just before the dead letter is kept.
+    wait_until(lambda: bool(letters()), 10, "the dead letter")
+    (letter,) = letters()
+    with Session(engine) as session:
+        runs = session.scalars(select(ScrapeRun.status).order_by(ScrapeRun.id)).all()
+    assert (letter.task_id, letter.task_name, letter.kwargs) == (
+        result.id,
+        "almanac.scrape_source",
+        {"source": "down-hall"},
+    )
+    assert letter.retries == 2
+    assert "after 2 retries" in letter.error
+    assert runs == ["failed", "failed", "failed"]  # the first try and two retries
+
+    http_server.serve("/down.ics", FEED)  # the server is back
+    out = subprocess.run(
+        [bin_path("almanac"), "dead-letters", "replay", str(letter.id)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    replayed = out.stdout.split("task ")[-1].strip()
+    assert AsyncResult(replayed, app=app).get(timeout=60)["status"] == "ok"
     assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"

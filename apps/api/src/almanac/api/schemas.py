@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SourceOut(BaseModel):
@@ -66,6 +66,22 @@ class OccurrencePage(BaseModel):
 class TaskAccepted(BaseModel):
     task_id: str
     status_url: str
+    already_running: bool = False
+    """The source was already queued or being scraped: `task_id` is that task."""
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    task_id: str
+    task_name: str
+    args: list[Any]
+    keyword_args: dict[str, Any] = Field(serialization_alias="kwargs")
+    error: str
+    traceback: str | None
+    retries: int
+    failed_at: datetime
+    replayed_at: datetime | None
+    replay_task_id: str | None
 
 
 class TaskOut(BaseModel):

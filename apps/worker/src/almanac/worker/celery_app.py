@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> Celery:
         task_send_sent_event=True,
         worker_send_task_events=True,
         worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
         worker_hijack_root_logger=True,
         worker_log_format=(
             "%(asctime)s %(levelname)s [%(processName)s] task=%(task_id)s %(name)s: %(message)s"
@@ -57,7 +58,11 @@ def create_app(settings: Settings) -> Celery:
             },
         },
         beat_schedule_filename=settings.beat_schedule_file,
-        include=["almanac.worker.tasks", "almanac.worker.log_context"],
+        include=[
+            "almanac.worker.tasks",
+            "almanac.worker.log_context",
+            "almanac.worker.dead_letters",
+        ],
     )
     return app
 

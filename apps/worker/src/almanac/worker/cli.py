@@ -22,6 +22,10 @@ db_app = typer.Typer(help="The database: wait for it, migrate it.", no_args_is_h
 sources_app = typer.Typer(help="The sources Almanac reads.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sources_app, name="sources")
+dead_letters_app = typer.Typer(
+    help="Tasks that failed after their last retry.", no_args_is_help=True
+)
+app.add_typer(dead_letters_app, name="dead-letters")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -149,13 +153,29 @@ def scrape(
         summary = scrape_source(sessions(), get_settings(), source, trigger=Trigger.CLI)
         result = summary.as_dict()
     else:
+        from celery.result import AsyncResult
+
         from almanac.core import tasks
+        from almanac.pipeline.sessions import sessions
+        from almanac.pipeline.sources import source_slug
+        from almanac.pipeline.task_records import send_scrape
         from almanac.worker.celery_app import app as celery
 
-        sent = celery.send_task(
-            tasks.SCRAPE_SOURCE, kwargs={"source": source, "trigger": str(Trigger.CLI)}
-        )
-        console.print(f"Sent {tasks.SCRAPE_SOURCE} for {source}: task {sent.id}")
+        slug = source_slug(sessions(), source)
+
+        def send(task_id: str) -> None:
+            celery.send_task(
+                tasks.SCRAPE_SOURCE,
+                kwargs={"source": slug, "trigger": str(Trigger.CLI)},
+                task_id=task_id,
+            )
+
+        dispatch = send_scrape(sessions(), get_settings(), slug, send)
+        sent = AsyncResult(dispatch.task_id, app=celery)
+        if dispatch.already_running:
+            console.print(f"{slug} is already queued or being scraped: following task {sent.id}")
+        else:
+            console.print(f"Sent {tasks.SCRAPE_SOURCE} for {slug}: task {sent.id}")
         started = time.monotonic()
         while not sent.ready():
             if time.monotonic() - started > timeout:
@@ -175,6 +195,66 @@ def scrape(
     )
     if result["status"] == RunStatus.FAILED:
         raise typer.Exit(1)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    replayed: Annotated[bool, typer.Option(help="Include those already replayed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """Tasks that failed for good, newest first."""
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.task_records import dead_letters
+
+    letters = dead_letters(sessions(), include_replayed=replayed)
+    if as_json:
+        for letter in letters:
+            print(
+                json.dumps(
+                    {
+                        "id": letter.id,
+                        "task_id": letter.task_id,
+                        "task_name": letter.task_name,
+                        "args": letter.args,
+                        "kwargs": letter.kwargs,
+                        "error": letter.error,
+                        "retries": letter.retries,
+                        "failed_at": letter.failed_at.isoformat(),
+                        "replay_task_id": letter.replay_task_id,
+                    }
+                )
+            )
+        return
+    table = Table("id", "failed at", "task", "arguments", "retries", "error", "replayed as")
+    for letter in letters:
+        table.add_row(
+            str(letter.id),
+            f"{letter.failed_at:%Y-%m-%d %H:%M}",
+            letter.task_name,
+            json.dumps(letter.kwargs or letter.args),
+            str(letter.retries),
+            letter.error,
+            letter.replay_task_id or "",
+        )
+    console.print(table)
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(letter_id: int) -> None:
+    """Send a dead letter's task again, with its arguments."""
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.task_records import DeadLetter, replay_dead_letter
+    from almanac.worker.celery_app import app as celery
+
+    def send(letter: DeadLetter) -> str:
+        return str(celery.send_task(letter.task_name, args=letter.args, kwargs=letter.kwargs).id)
+
+    try:
+        task_id = replay_dead_letter(sessions(), letter_id, send)
+    except LookupError as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"Replayed dead letter {letter_id}: task {task_id}")
 
 
 def main() -> None:

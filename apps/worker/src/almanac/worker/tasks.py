@@ -1,4 +1,10 @@
-"""Thin tasks: each turns its arguments into one pipeline call."""
+"""Thin tasks: each turns its arguments into one pipeline call.
+
+`almanac.scrape_source` holds its source's lease while it runs, so that no
+two scrapes of one source overlap; a run that failed for a reason that may
+pass is retried with exponential backoff and jitter, and one that failed for
+good raises `ScrapeFailed`, which leaves it in the dead letters.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +13,102 @@ from datetime import UTC, datetime
 from typing import Any
 
 from celery import Task
+from celery.exceptions import Retry
 from celery.utils.log import get_task_logger
+from sqlalchemy.exc import DBAPIError
 
 from almanac.core import tasks as names
-from almanac.core.domain import Trigger
+from almanac.core.domain import RunStatus, Trigger
+from almanac.core.errors import ScrapeFailed
 from almanac.core.settings import get_settings
+from almanac.pipeline.retries import backoff_seconds
 from almanac.pipeline.scrape import scrape_source as run_scrape
 from almanac.pipeline.sessions import sessions
-from almanac.pipeline.sources import enabled_sources
+from almanac.pipeline.sources import enabled_sources, source_slug
+from almanac.pipeline.task_records import claim_lease, release_lease, send_scrape
 from almanac.worker.celery_app import app
 
 log = get_task_logger(__name__)
+_settings = get_settings()
+MAX_BACKOFF_SECONDS = 6 * 3600.0
+HARD_LIMIT_MARGIN_SECONDS = 60
 
 
-@app.task(name=names.SCRAPE_SOURCE, bind=True)
+@app.task(
+    name=names.SCRAPE_SOURCE,
+    bind=True,
+    max_retries=_settings.task_max_retries,
+    soft_time_limit=_settings.task_time_limit_seconds,
+    time_limit=_settings.task_time_limit_seconds + HARD_LIMIT_MARGIN_SECONDS,
+)
 def scrape_source(self: Task, source: str | int, trigger: str = "schedule") -> dict[str, Any]:
     """Fetch, parse and store one source, by slug or id."""
-    summary = run_scrape(
-        sessions(),
-        get_settings(),
-        source,
-        trigger=Trigger(trigger),
-        task_id=self.request.id,
-    )
+    settings = get_settings()
+    task_id = self.request.id
+    try:
+        slug = source_slug(sessions(), source)
+    except DBAPIError as exc:
+        raise _retry(self, f"the database is unavailable: {exc.orig or exc}") from exc
+    holder = claim_lease(sessions(), settings, slug, task_id)
+    if holder is not None:
+        log.info("source=%s is being scraped by task %s: not scraped twice", slug, holder)
+        return {"source": slug, "status": "skipped", "running_task_id": holder}
+    try:
+        summary = run_scrape(sessions(), settings, slug, trigger=Trigger(trigger), task_id=task_id)
+    except DBAPIError as exc:
+        raise _ending(self, slug, f"the database is unavailable: {exc.orig or exc}") from exc
+    if summary.status is RunStatus.FAILED and summary.transient:
+        raise _ending(self, slug, f"{slug}: {summary.message}")
+    release_lease(sessions(), slug, task_id)
+    if summary.status is RunStatus.FAILED:
+        raise ScrapeFailed(f"{slug}: {summary.message}")
     return summary.as_dict()
+
+
+def _ending(task: Task, slug: str, reason: str) -> BaseException:
+    """The retry to raise; past the last one, the failure, with the source's lease given back."""
+    ending = _retry(task, reason)
+    if not isinstance(ending, Retry):
+        release_lease(sessions(), slug, task.request.id)
+    return ending
+
+
+def _retry(task: Task, reason: str) -> BaseException:
+    """The retry to raise, after a backoff with jitter; past the last one, the failure."""
+    retries = task.request.retries
+    if retries >= (task.max_retries or 0):
+        return ScrapeFailed(f"{reason} (after {retries} retries)")
+    settings = get_settings()
+    countdown = backoff_seconds(retries + 1, settings.task_retry_base_seconds, MAX_BACKOFF_SECONDS)
+    log.warning("retry %d of %d in %.0fs: %s", retries + 1, task.max_retries, countdown, reason)
+    retry: BaseException = task.retry(countdown=countdown, exc=ScrapeFailed(reason), throw=False)
+    return retry
 
 
 @app.task(name=names.SCRAPE_ALL, bind=True)
 def scrape_all(self: Task, trigger: str = "schedule") -> dict[str, Any]:
-    """Send one `almanac.scrape_source` per enabled source."""
-    slugs = enabled_sources(sessions())
-    sent = {
-        slug: app.send_task(names.SCRAPE_SOURCE, kwargs={"source": slug, "trigger": trigger}).id
-        for slug in slugs
-    }
-    log.info("scrape_all sent %d scrapes: %s", len(sent), ", ".join(sent) or "no sources")
-    return {"sent": sent}
+    """Send one `almanac.scrape_source` per enabled source not already queued or running."""
+    settings = get_settings()
+    sent: dict[str, str] = {}
+    running: dict[str, str] = {}
+    for slug in enabled_sources(sessions()):
+
+        def send(task_id: str, slug: str = slug) -> None:
+            app.send_task(
+                names.SCRAPE_SOURCE,
+                kwargs={"source": slug, "trigger": trigger},
+                task_id=task_id,
+            )
+
+        dispatch = send_scrape(sessions(), settings, slug, send)
+        (running if dispatch.already_running else sent)[slug] = dispatch.task_id
+    log.info(
+        "scrape_all sent %d scrapes (%d already queued or running): %s",
+        len(sent),
+        len(running),
+        ", ".join(sent) or "no sources",
+    )
+    return {"sent": sent, "already_running": running}
 
 
 @app.task(name=names.HEALTH_CHECK)

@@ -65,3 +65,7 @@ class FetchRefused(FetchError):
 
 class ParseError(AlmanacError):
     """The body cannot be read as what the source's kind expects."""
+
+
+class ScrapeFailed(AlmanacError):
+    """A scrape task's run failed; its reason is the message (the run has it too)."""

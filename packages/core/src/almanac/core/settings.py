@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     host_max_concurrency: int = Field(default=2, ge=1, le=100)
     fetch_retries: int = Field(default=2, ge=0, le=10)
     fetch_retry_base_seconds: float = Field(default=1.0, ge=0, le=600)
+    task_max_retries: int = Field(default=3, ge=0, le=20)
+    task_retry_base_seconds: float = Field(default=60.0, ge=0, le=86400)
+    task_time_limit_seconds: int = Field(default=1800, ge=10, le=86400)
+    worker_max_tasks_per_child: int = Field(default=200, ge=1, le=100_000)
     daily_run_hour: int = Field(default=6, ge=0, le=23)
     daily_run_minute: int = Field(default=0, ge=0, le=59)
     beat_schedule_file: str = "var/celerybeat-schedule"

@@ -92,6 +92,9 @@ class Source(Base):
     parsed_window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     parsed_window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """The span the stored occurrences were last expanded over."""
+    scrape_task_id: Mapped[str | None] = mapped_column(String(64))
+    """The scrape task queued or running for this source, while its lease lasts."""
+    scrape_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

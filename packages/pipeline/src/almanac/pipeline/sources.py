@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from almanac.core.errors import AlmanacError
 from almanac.core.sources import SourcesFile, SourceSpec
 from almanac.db.models import Source
-from almanac.db.source_queries import enabled_source_slugs, upsert_sources
+from almanac.db.source_queries import enabled_source_slugs, get_source, upsert_sources
 from almanac.scrapers.registry import check_config
 
 
@@ -102,3 +102,9 @@ def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
 def enabled_sources(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as session:
         return enabled_source_slugs(session)
+
+
+def source_slug(sessions: sessionmaker[Session], ref: str | int) -> str:
+    """The slug of the source `ref` names (slug or id); raises `SourceNotFound`."""
+    with sessions() as session:
+        return get_source(session, ref).slug

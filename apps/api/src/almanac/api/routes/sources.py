@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
-from almanac.api.deps import CeleryDep, SessionDep
+from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
 from almanac.api.schemas import SourceOut, TaskAccepted
 from almanac.core import tasks
 from almanac.core.domain import Trigger
 from almanac.db.models import Source
+from almanac.db.scrape_leases import dispatch_scrape, lease_seconds
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -31,15 +32,27 @@ def list_sources(session: SessionDep) -> list[SourceOut]:
     responses={404: {"description": "No such source"}},
 )
 def scrape_source(
-    slug: str, session: SessionDep, celery: CeleryDep, request: Request
+    slug: str, session: SessionDep, celery: CeleryDep, settings: SettingsDep, request: Request
 ) -> TaskAccepted:
-    """Scrape the source now; follow the task at `status_url`."""
+    """Scrape the source now; follow the task at `status_url`.
+
+    If the source is already queued or being scraped, no second scrape is
+    sent: the answer names the task that is (`already_running`).
+    """
     source = session.scalar(select(Source).where(Source.slug == slug))
     if source is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no source {slug!r}")
-    sent = celery.send_task(
-        tasks.SCRAPE_SOURCE, kwargs={"source": source.slug, "trigger": str(Trigger.API)}
-    )
+
+    def send(task_id: str) -> None:
+        celery.send_task(
+            tasks.SCRAPE_SOURCE,
+            kwargs={"source": source.slug, "trigger": str(Trigger.API)},
+            task_id=task_id,
+        )
+
+    sent = dispatch_scrape(session, source.slug, send, lease_seconds(settings))
     return TaskAccepted(
-        task_id=sent.id, status_url=str(request.url_for("get_task", task_id=sent.id))
+        task_id=sent.task_id,
+        status_url=str(request.url_for("get_task", task_id=sent.task_id)),
+        already_running=sent.already_running,
     )
