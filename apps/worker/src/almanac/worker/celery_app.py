@@ -57,7 +57,7 @@ def create_app(settings: Settings) -> Celery:
             },
         },
         beat_schedule_filename=settings.beat_schedule_file,
-        include=["almanac.worker.tasks", "almanac.worker.log_context"],
+        include=["almanac.worker.tasks", "almanac.worker.log_context", "almanac.worker.warm_start"],
     )
     return app
 
