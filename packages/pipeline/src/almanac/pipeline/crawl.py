@@ -9,8 +9,9 @@ those of the same identity found on the listings.
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from queue import SimpleQueue
 from urllib.parse import urldefrag
 
 from almanac.core.domain import EventIn, Link, LinkKind, PageRole, ParseProblem, ParseResult
@@ -57,6 +58,12 @@ def crawl(
     threads = max(1, min(fetcher.settings.host_max_concurrency, MAX_THREADS))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="crawl") as pool:
         pending: dict[Future[ParseResult], PageRole] = {}
+        finished: SimpleQueue[Future[ParseResult]] = SimpleQueue()
+
+        def submit(url: str, page_context: ParseContext) -> None:
+            future = pool.submit(_fetch_and_read, fetcher, parse, url, page_context)
+            pending[future] = page_context.page
+            future.add_done_callback(finished.put)
 
         def take_listing(found: ParseResult) -> None:
             for event in found.events:
@@ -69,31 +76,28 @@ def crawl(
                         state.skipped_details += 1
                         continue
                     state.details[link.url] = None
-                    future = pool.submit(_fetch_and_read, fetcher, parse, link.url, detail_context)
-                    pending[future] = PageRole.DETAIL
+                    submit(link.url, detail_context)
             for link in found.links:
                 key = _page_key(link.url)
                 if link.kind is LinkKind.NEXT_PAGE and key not in state.pages:
                     if len(state.pages) < max_pages:
                         state.pages.add(key)
-                        future = pool.submit(_fetch_and_read, fetcher, parse, link.url, context)
-                        pending[future] = PageRole.LISTING
+                        submit(link.url, context)
                     break
 
         first_found = _read(parse, first, context, state.problems)
         state.problems.extend(first_found.problems)
         take_listing(first_found)
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                role = pending.pop(future)
-                found = future.result()
-                state.problems.extend(found.problems)
-                if role is PageRole.LISTING:
-                    take_listing(found)
-                else:
-                    for event in found.events:
-                        state.detail_events[event.external_id] = event
+            future = finished.get()
+            role = pending.pop(future)
+            found = future.result()
+            state.problems.extend(found.problems)
+            if role is PageRole.LISTING:
+                take_listing(found)
+            else:
+                for event in found.events:
+                    state.detail_events[event.external_id] = event
     if state.skipped_details:
         total = len(state.details) + state.skipped_details
         state.problems.append(

@@ -7,6 +7,8 @@ next allowed start time; both are decided atomically by one Lua script.
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -49,11 +51,15 @@ class HostGate:
         self._redis = client
         self._prefix = prefix
         self._reserve = client.register_script(_RESERVE)
+        # Leases need tokens unique across workers; drawing a UUID for each costs
+        # more than the rest of the request, so one is drawn per gate and counted on.
+        self._tokens = itertools.count()
+        self._token_prefix = f"{uuid.uuid4().hex}:{os.getpid()}"
 
     @contextmanager
     def slot(self, host: str, policy: HostPolicy, waited: list[float]) -> Iterator[None]:
         """Hold a slot on `host` for the duration of the block; appends the wait to `waited`."""
-        token = uuid.uuid4().hex
+        token = f"{self._token_prefix}:{next(self._tokens)}"
         leases, next_key = f"{self._prefix}:{host}:leases", f"{self._prefix}:{host}:next"
         started = time.monotonic()
         while True:

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import re
 
-from bs4 import BeautifulSoup, Tag
-
 from almanac.core.domain import ParseProblem
+from almanac.scrapers.jsonld.document import Element
 
 _WRAPPER = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 
 
-def read_blocks(soup: BeautifulSoup, problems: list[ParseProblem]) -> list[object]:
+def read_blocks(document: Element | None, problems: list[ParseProblem]) -> list[object]:
     """The data of every JSON-LD block; a block that is not JSON costs only itself."""
+    if document is None:
+        return []
     found: list[object] = []
-    scripts = [s for s in soup.find_all("script") if isinstance(s, Tag) and _is_json_ld(s)]
+    scripts = [script for script in document.iter("script") if _is_json_ld(script)]
     for number, script in enumerate(scripts, start=1):
-        source = _WRAPPER.sub("", script.get_text())
+        source = _WRAPPER.sub("", script.text or "")
         if not source.strip():
             continue
         try:
@@ -33,6 +34,6 @@ def read_blocks(soup: BeautifulSoup, problems: list[ParseProblem]) -> list[objec
     return found
 
 
-def _is_json_ld(script: Tag) -> bool:
+def _is_json_ld(script: Element) -> bool:
     kind = script.get("type")
-    return isinstance(kind, str) and kind.split(";")[0].strip().lower() == "application/ld+json"
+    return kind is not None and kind.split(";")[0].strip().lower() == "application/ld+json"

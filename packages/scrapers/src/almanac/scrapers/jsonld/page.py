@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 
 from almanac.core.domain import EventIn, PageRole, ParseProblem, ParseResult
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.dates import DateProblem
 from almanac.scrapers.jsonld.blocks import read_blocks
+from almanac.scrapers.jsonld.document import canonical_url, document_base, html_document
 from almanac.scrapers.jsonld.event import Candidate, read_event
 from almanac.scrapers.jsonld.identity import merge_copies, with_ids
 from almanac.scrapers.jsonld.links import find_links
@@ -25,13 +26,13 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNO
 def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
     """The Events of the page at `url`; on a listing page, also the links to follow."""
     html = decode_body(body, _declared_charset(body))
-    soup = BeautifulSoup(html, "lxml")
-    document_base = _document_base(soup, url)
-    canonical = _canonical(soup, document_base)
-    base = canonical or document_base
+    document = html_document(html)
+    own_base = document_base(document, url)
+    canonical = canonical_url(document, own_base)
+    base = canonical or own_base
     result = ParseResult()
     graph = Graph(
-        [*read_blocks(soup, result.problems), *read_microdata(html, base, result.problems)]
+        [*read_blocks(document, result.problems), *read_microdata(html, base, result.problems)]
     )
     candidates = merge_copies(_candidates(graph, base, context, result.problems))
     page_url = absolute(url, url, keep_fragment=False)
@@ -41,7 +42,8 @@ def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
         events = with_ids(candidates, listing_urls=set())
     else:
         events = with_ids(candidates, listing_urls=own_urls)
-        result.links = find_links(soup, document_base, own_urls, context.config)
+        soup = BeautifulSoup(html, "lxml")
+        result.links = find_links(soup, own_base, own_urls, context.config)
     result.events = [event for event in events if _in_window(event, context)]
     return result
 
@@ -85,19 +87,3 @@ def _in_window(event: EventIn, context: ParseContext) -> bool:
 def _declared_charset(body: bytes) -> str | None:
     match = _META_CHARSET.search(body[:4096])
     return match.group(1).decode("ascii") if match else None
-
-
-def _document_base(soup: BeautifulSoup, url: str) -> str:
-    base = soup.find("base", href=True)
-    href = base.get("href") if isinstance(base, Tag) else None
-    return (absolute(href, url) if isinstance(href, str) else None) or url
-
-
-def _canonical(soup: BeautifulSoup, base: str) -> str | None:
-    """The page's own address as it states it: `<link rel="canonical">`, else `og:url`."""
-    for element in soup.select('link[rel~="canonical" i][href], meta[property="og:url"]'):
-        href = element.get("href") or element.get("content")
-        url = absolute(href, base, keep_fragment=False) if isinstance(href, str) else None
-        if url:
-            return url
-    return None
