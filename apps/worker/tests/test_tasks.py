@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from almanac.db.models import DeadLetter, ScrapeRun, Source
+from almanac.db.scrape_leases import claim_scrape
 from almanac.worker import app
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process, bin_path, wait_until
@@ -146,3 +147,25 @@ def test_a_failing_source_is_retried_then_kept_as_a_dead_letter_and_replayed(
     replayed = out.stdout.split("task ")[-1].strip()
     assert AsyncResult(replayed, app=app).get(timeout=60)["status"] == "ok"
     assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
+
+
+def test_a_source_being_scraped_is_not_scraped_twice(
+    worker_process: Process, sources: None, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        assert claim_scrape(session, "folk-club", "running-elsewhere", 600) is None
+    result = app.send_task("almanac.scrape_source", kwargs={"source": "folk-club"}).get(timeout=60)
+    assert result == {
+        "source": "folk-club",
+        "status": "skipped",
+        "running_task_id": "running-elsewhere",
+    }
+    everything = app.send_task("almanac.scrape_all").get(timeout=60)
+    assert everything["already_running"] == {"folk-club": "running-elsewhere"}
+    assert set(everything["sent"]) == {"jazz-bar"}
+    AsyncResult(everything["sent"]["jazz-bar"], app=app).get(timeout=60)
+    with Session(engine) as session:
+        scraped = session.scalars(
+            select(Source.slug).join(ScrapeRun, ScrapeRun.source_id == Source.id)
+        ).all()
+    assert scraped == ["jazz-bar"]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from almanac.core.domain import EventIn, EventStatus
+from almanac.core.domain import EventIn, EventStatus, ParseProblem
 from almanac.core.errors import ParseError
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
@@ -156,3 +156,34 @@ def test_endless_series_is_capped() -> None:
     (event,) = ical.parse(body, "https://x.example/f.ics", capped).events
     assert len(event.occurrences) == 50
     assert event.occurrences[0].starts_at == datetime(2026, 11, 1, 9, tzinfo=UTC)
+
+
+def _vevent(uid: str, day: int, title: str = "Gig", sequence: int = 0) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTART:202612{day:02d}T200000Z",
+        f"SUMMARY:{title}",
+        "END:VEVENT",
+    ]
+
+
+def test_a_large_feed_comes_in_batches_each_event_once() -> None:
+    body = _feed(*[line for n in range(2500) for line in _vevent(f"gig-{n}", 1 + n % 28)])
+    problems: list[ParseProblem] = []
+    batches = list(ical.parse_batches(body, "https://x.example/f.ics", WINDOW, problems))
+    assert [len(batch) for batch in batches] == [1000, 1000, 500]
+    ids = [event.external_id for batch in batches for event in batch]
+    assert sorted(ids) == sorted(f"gig-{n}" for n in range(2500))
+    assert problems == []
+
+
+def test_calendars_repeating_a_uid_come_as_one_batch() -> None:
+    """So that the writer, which keeps the highest SEQUENCE of a batch, sees both."""
+    first = _feed(*_vevent("gig", 5, "Gig", 2), *_vevent("other", 6))
+    second = _feed(*_vevent("gig", 7, "Gig, moved", 1))
+    problems: list[ParseProblem] = []
+    batches = list(ical.parse_batches(first + second, "https://x.example/f.ics", WINDOW, problems))
+    (batch,) = batches
+    assert sorted(e.sequence for e in batch if e.external_id == "gig") == [1, 2]

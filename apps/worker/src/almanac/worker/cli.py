@@ -186,6 +186,9 @@ def scrape(
         if not isinstance(result, dict):
             errors.print(f"task {sent.id} failed: {result}")
             raise typer.Exit(1)
+        if result["status"] == "skipped":
+            console.print(f"{slug} was being scraped by task {result['running_task_id']}")
+            return
     counts = result["counts"]
     console.print(
         f"{result['source']}: {result['status']} — {counts['found']} found, "

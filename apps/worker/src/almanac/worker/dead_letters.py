@@ -9,6 +9,7 @@ from celery import Task
 from celery.signals import task_failure
 
 from almanac.pipeline.sessions import sessions
+from almanac.pipeline.task_records import DeadLetter
 from almanac.pipeline.task_records import keep_dead_letter as keep
 
 log = logging.getLogger("almanac.worker.dead_letters")
@@ -30,13 +31,15 @@ def keep_dead_letter(
     try:
         keep(
             sessions(),
-            task_id=task_id,
-            task_name=sender.name,
-            args=list(args or []),
-            kwargs=dict(kwargs or {}),
-            error=error,
-            traceback=str(einfo) if einfo else None,
-            retries=int(getattr(sender.request, "retries", 0) or 0),
+            DeadLetter(
+                task_id=task_id,
+                task_name=sender.name,
+                args=list(args or []),
+                kwargs=dict(kwargs or {}),
+                error=error,
+                traceback=str(einfo) if einfo else None,
+                retries=int(getattr(sender.request, "retries", 0) or 0),
+            ),
         )
     except Exception:
         log.exception("task %s failed (%s) and could not be kept as a dead letter", task_id, error)

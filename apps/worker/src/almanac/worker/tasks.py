@@ -25,13 +25,17 @@ from almanac.pipeline.retries import backoff_seconds
 from almanac.pipeline.scrape import scrape_source as run_scrape
 from almanac.pipeline.sessions import sessions
 from almanac.pipeline.sources import enabled_sources, source_slug
-from almanac.pipeline.task_records import claim_lease, release_lease, send_scrape
+from almanac.pipeline.task_records import (
+    HARD_LIMIT_MARGIN_SECONDS,
+    claim_lease,
+    release_lease,
+    send_scrape,
+)
 from almanac.worker.celery_app import app
 
 log = get_task_logger(__name__)
 _settings = get_settings()
 MAX_BACKOFF_SECONDS = 6 * 3600.0
-HARD_LIMIT_MARGIN_SECONDS = 60
 
 
 @app.task(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,31 +12,6 @@ from almanac.db.models import DeadLetter
 
 class DeadLetterNotFound(LookupError):
     """No dead letter has this id."""
-
-
-def add_dead_letter(
-    session: Session,
-    *,
-    task_id: str,
-    task_name: str,
-    args: Sequence[Any],
-    kwargs: dict[str, Any],
-    error: str,
-    traceback: str | None,
-    retries: int,
-) -> DeadLetter:
-    letter = DeadLetter(
-        task_id=task_id,
-        task_name=task_name,
-        args=list(args),
-        kwargs=dict(kwargs),
-        error=error,
-        traceback=traceback,
-        retries=retries,
-    )
-    session.add(letter)
-    session.flush()
-    return letter
 
 
 def list_dead_letters(

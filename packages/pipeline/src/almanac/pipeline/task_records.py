@@ -3,20 +3,19 @@ dead letters, each in a short transaction of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.settings import Settings
 from almanac.db.dead_letter_queries import (
-    add_dead_letter,
     get_dead_letter,
     list_dead_letters,
     mark_replayed,
 )
 from almanac.db.models import DeadLetter
 from almanac.db.scrape_leases import (
+    HARD_LIMIT_MARGIN_SECONDS,
     Dispatch,
     claim_scrape,
     dispatch_scrape,
@@ -25,6 +24,7 @@ from almanac.db.scrape_leases import (
 )
 
 __all__ = [
+    "HARD_LIMIT_MARGIN_SECONDS",
     "DeadLetter",
     "Dispatch",
     "claim_lease",
@@ -57,28 +57,10 @@ def send_scrape(
         return dispatch_scrape(session, slug, send, lease_seconds(settings))
 
 
-def keep_dead_letter(
-    sessions: sessionmaker[Session],
-    *,
-    task_id: str,
-    task_name: str,
-    args: Sequence[Any],
-    kwargs: dict[str, Any],
-    error: str,
-    traceback: str | None,
-    retries: int,
-) -> int:
+def keep_dead_letter(sessions: sessionmaker[Session], letter: DeadLetter) -> int:
+    """Store a task that failed for good; returns the dead letter's id."""
     with sessions() as session:
-        letter = add_dead_letter(
-            session,
-            task_id=task_id,
-            task_name=task_name,
-            args=args,
-            kwargs=kwargs,
-            error=error,
-            traceback=traceback,
-            retries=retries,
-        )
+        session.add(letter)
         session.commit()
         return letter.id
 
