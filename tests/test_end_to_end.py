@@ -78,6 +78,7 @@ def test_a_source_goes_from_trigger_to_worker_to_database_to_api(
     wait_until(lambda: httpx.get(f"{api}/health/ready").status_code == 200, 60, "readiness")
     ready = httpx.get(f"{api}/health/ready").json()
     assert ready["checks"]["workers"]["ok"]
+    assert ready["checks"]["beat"]["ok"]  # beat's heartbeat reaches the API through Redis
 
     accepted = httpx.post(f"{api}/sources/folk-club/scrape")
     assert accepted.status_code == 202

@@ -220,3 +220,70 @@ def test_replaying_an_unknown_dead_letter_is_404(client: TestClient) -> None:
     response = client.post("/dead-letters/999999/replay")
     assert response.status_code == 404
     assert response.json() == {"detail": "no dead letter 999999"}
+
+
+def test_every_answer_carries_a_request_id(client: TestClient) -> None:
+    made_up = client.get("/health").headers["X-Request-ID"]
+    assert len(made_up) == 32
+    assert client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == (
+        "abc-123"
+    )
+    odd = client.get("/health", headers={"X-Request-ID": "<script> and spaces"})
+    assert odd.headers["X-Request-ID"] != "<script> and spaces"
+
+
+def _queued_message(redis_url: str, task_id: str) -> dict[str, object]:
+    import json
+
+    import redis
+
+    broker = redis.Redis.from_url(redis_url)
+    try:
+        for key in broker.scan_iter("scrape*"):
+            if broker.type(key) != b"list":
+                continue
+            for raw in broker.lrange(key, 0, -1):
+                message = json.loads(raw)
+                if message["headers"]["id"] == task_id:
+                    broker.lrem(key, 1, raw)
+                    return dict(message["headers"])
+    finally:
+        broker.close()
+    raise AssertionError(f"task {task_id} is not in the scrape queue")
+
+
+def test_a_scrape_started_from_the_api_carries_the_request_id(
+    client: TestClient, folk_club: Source, redis_url: str
+) -> None:
+    accepted = client.post("/sources/folk-club/scrape", headers={"X-Request-ID": "req-42"})
+    assert accepted.status_code == 202
+    headers = _queued_message(redis_url, accepted.json()["task_id"])
+    assert headers["almanac_request_id"] == "req-42"
+
+
+def test_ready_reports_beats_heartbeat(client: TestClient, redis_url: str) -> None:
+    import time
+
+    import redis
+
+    from almanac.core.heartbeat import BEAT_HEARTBEAT_KEY
+
+    broker = redis.Redis.from_url(redis_url)
+    try:
+        broker.delete(BEAT_HEARTBEAT_KEY)
+        beat = client.get("/health/ready").json()["checks"]["beat"]
+        assert not beat["ok"]
+        assert "never" in beat["detail"]
+
+        broker.set(BEAT_HEARTBEAT_KEY, str(time.time() - 5))
+        beat = client.get("/health/ready").json()["checks"]["beat"]
+        assert beat["ok"], beat
+        assert beat["last_seen_at"].endswith("Z")
+
+        broker.set(BEAT_HEARTBEAT_KEY, str(time.time() - 3600))
+        beat = client.get("/health/ready").json()["checks"]["beat"]
+        assert not beat["ok"]
+        assert beat["detail"].startswith("beat's last heartbeat was 36")
+    finally:
+        broker.delete(BEAT_HEARTBEAT_KEY)
+        broker.close()

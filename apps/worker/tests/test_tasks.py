@@ -169,3 +169,18 @@ def test_a_source_being_scraped_is_not_scraped_twice(
             select(Source.slug).join(ScrapeRun, ScrapeRun.source_id == Source.id)
         ).all()
     assert scraped == ["jazz-bar"]
+
+
+def test_worker_lines_name_the_task_its_source_and_the_request_behind_it(
+    worker_process: Process, sources: None
+) -> None:
+    result = app.send_task(
+        "almanac.scrape_source",
+        kwargs={"source": "folk-club"},
+        headers={"almanac_request_id": "req-from-the-api"},
+    )
+    assert result.get(timeout=60)["status"] == "ok"
+    lines = [line for line in worker_process.output().splitlines() if f"task={result.id}" in line]
+    assert lines
+    assert all("request=req-from-the-api" in line for line in lines), lines
+    assert any("source=folk-club" in line and "created" in line for line in lines), lines

@@ -6,6 +6,7 @@ import sys
 
 from fastapi import FastAPI
 
+from almanac.api.request_ids import RequestIdMiddleware, configure_logging
 from almanac.api.routes import dead_letters, events, health, sources, tasks
 from almanac.core.errors import ConfigError
 from almanac.core.settings import get_settings
@@ -13,10 +14,11 @@ from almanac.core.settings import get_settings
 
 def create_app() -> FastAPI:
     try:
-        get_settings()
+        settings = get_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
+    configure_logging(settings)
     app = FastAPI(
         title="Almanac",
         summary="A city's events in one place: sources, events and calendar feeds.",
@@ -24,6 +26,7 @@ def create_app() -> FastAPI:
     )
     for module in (health, sources, events, tasks, dead_letters):
         app.include_router(module.router)
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

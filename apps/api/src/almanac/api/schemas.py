@@ -95,6 +95,8 @@ class TaskOut(BaseModel):
 class CheckOut(BaseModel):
     ok: bool
     detail: str
+    last_seen_at: str | None = None
+    """For beat: when it last ticked (UTC)."""
 
 
 class ReadinessOut(BaseModel):

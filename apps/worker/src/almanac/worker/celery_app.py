@@ -8,7 +8,7 @@ from pathlib import Path
 from celery import Celery
 from celery.schedules import crontab
 
-from almanac.core import tasks
+from almanac.core import log_context, tasks
 from almanac.core.errors import ConfigError
 from almanac.core.settings import Settings, get_settings
 
@@ -42,13 +42,8 @@ def create_app(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
         worker_hijack_root_logger=True,
-        worker_log_format=(
-            "%(asctime)s %(levelname)s [%(processName)s] task=%(task_id)s %(name)s: %(message)s"
-        ),
-        worker_task_log_format=(
-            "%(asctime)s %(levelname)s [%(processName)s] task=%(task_id)s "
-            "%(task_name)s: %(message)s"
-        ),
+        worker_log_format=log_context.TEXT_FORMAT,
+        worker_task_log_format=log_context.TEXT_FORMAT,
         broker_connection_retry_on_startup=True,
         beat_schedule={
             "scrape-all-daily": {
@@ -58,6 +53,7 @@ def create_app(settings: Settings) -> Celery:
             },
         },
         beat_schedule_filename=settings.beat_schedule_file,
+        beat_scheduler="almanac.worker.beat_heartbeat:HeartbeatScheduler",
         include=[
             "almanac.worker.tasks",
             "almanac.worker.log_context",

@@ -1,14 +1,25 @@
-"""Every log line written while a task runs carries that task's id."""
+"""Every log line written while a task runs names the task, its source and the
+API request that started it, in text or as JSON (`ALMANAC_LOG_FORMAT`)."""
 
 from __future__ import annotations
 
 import logging
+from contextvars import Token
 from typing import Any
 
-from celery import current_task
-from celery.signals import after_setup_logger
+from celery import Task, current_task
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 
-NO_TASK = "-"
+from almanac.core import log_context
+from almanac.core.settings import get_settings
+
+_tokens: dict[str, tuple[Token[str | None], Token[str | None]]] = {}
 
 
 class TaskIdFilter(logging.Filter):
@@ -17,12 +28,45 @@ class TaskIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "task_id"):
             request = getattr(current_task, "request", None) if current_task else None
-            record.task_id = getattr(request, "id", None) or NO_TASK
-            record.task_name = getattr(current_task, "name", None) or NO_TASK
+            record.task_id = getattr(request, "id", None) or log_context.NONE
+            record.task_name = getattr(current_task, "name", None) or log_context.NONE
         return True
 
 
 @after_setup_logger.connect
-def _add_task_ids(logger: logging.Logger, **_: Any) -> None:
+@after_setup_task_logger.connect
+def _dress_handlers(logger: logging.Logger, **_: Any) -> None:
     for handler in logger.handlers:
-        handler.addFilter(TaskIdFilter())
+        if not any(isinstance(f, TaskIdFilter) for f in handler.filters):
+            handler.addFilter(TaskIdFilter())
+    log_context.dress_handlers(logger, get_settings().log_format)
+
+
+@task_prerun.connect
+def _enter_task(
+    task_id: str | None = None, task: Task | None = None, kwargs: Any = None, **_: Any
+) -> None:
+    if task_id is None or task is None:
+        return
+    request_id = task.request.get(log_context.TASK_HEADER)
+    source = (kwargs or {}).get("source")
+    _tokens[task_id] = (
+        log_context.request_id.set(str(request_id) if request_id else None),
+        log_context.source.set(str(source) if source is not None else None),
+    )
+
+
+@task_postrun.connect
+def _leave_task(task_id: str | None = None, **_: Any) -> None:
+    tokens = _tokens.pop(task_id or "", None)
+    if tokens is not None:
+        log_context.request_id.reset(tokens[0])
+        log_context.source.reset(tokens[1])
+
+
+@before_task_publish.connect
+def _pass_request_id_on(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """A task sent while handling a request (or another task) carries its request id."""
+    current = log_context.request_id.get()
+    if current and headers is not None:
+        headers.setdefault(log_context.TASK_HEADER, current)

@@ -17,6 +17,7 @@ from celery.exceptions import Retry
 from celery.utils.log import get_task_logger
 from sqlalchemy.exc import DBAPIError
 
+from almanac.core import log_context
 from almanac.core import tasks as names
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.errors import ScrapeFailed
@@ -53,6 +54,7 @@ def scrape_source(self: Task, source: str | int, trigger: str = "schedule") -> d
         slug = source_slug(sessions(), source)
     except DBAPIError as exc:
         raise _retry(self, f"the database is unavailable: {exc.orig or exc}") from exc
+    log_context.source.set(slug)
     holder = claim_lease(sessions(), settings, slug, task_id)
     if holder is not None:
         log.info("source=%s is being scraped by task %s: not scraped twice", slug, holder)

@@ -51,8 +51,12 @@ class Settings(BaseSettings):
     daily_run_minute: int = Field(default=0, ge=0, le=59)
     beat_schedule_file: str = "var/celerybeat-schedule"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     api_port: int = Field(default=8000, ge=1, le=65535)
     flower_port: int = Field(default=5555, ge=1, le=65535)
+    flower_user: str = Field(default="almanac", pattern=r"^[^:,\s]+$")
+    flower_password: str = Field(default="", pattern=r"^[^,\s]*$")
+    beat_stale_after_seconds: int = Field(default=180, ge=10, le=86400)
 
     @field_validator("database_url")
     @classmethod

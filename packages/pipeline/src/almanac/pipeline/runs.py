@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from almanac.core.domain import RunStatus, Trigger
@@ -35,7 +36,19 @@ class RunSummary:
         return data
 
 
+INTERRUPTED = "interrupted: the process running it was lost; the task was delivered again"
+
+
 def start_run(session: Session, source: Source, trigger: Trigger, task_id: str | None) -> int:
+    """A new run of `source`. An earlier run of the same task still `running` was
+    cut short (its worker process died and the task came back): it is closed as
+    failed, so the history shows what happened."""
+    if task_id is not None:
+        session.execute(
+            update(ScrapeRun)
+            .where(ScrapeRun.task_id == task_id, ScrapeRun.status == str(RunStatus.RUNNING))
+            .values(status=str(RunStatus.FAILED), message=INTERRUPTED, finished_at=func.now())
+        )
     run = ScrapeRun(source_id=source.id, trigger=str(trigger), task_id=task_id)
     session.add(run)
     session.flush()

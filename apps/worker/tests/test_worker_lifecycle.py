@@ -1,0 +1,91 @@
+"""A real worker stopped, killed and held to its limits: no task is lost or run twice.
+
+Each worker here is started from the Procfile line, with the settings under
+test in its environment, and stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from almanac.db.models import Source
+from almanac.worker import app
+from tests.support.http_server import LocalHTTPServer
+from tests.support.processes import Process, wait_until
+from tests.support.workers import FEED_EVENTS, events, runs, slow_source, start_worker
+
+TIME_LIMIT = 10
+
+
+@pytest.fixture(scope="module")
+def limited_worker(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Process]:
+    """A worker whose processes are replaced after each task, with a 10 s time limit."""
+    worker = start_worker(
+        tmp_path_factory.mktemp("limited-worker"),
+        ALMANAC_WORKER_MAX_TASKS_PER_CHILD="1",
+        ALMANAC_TASK_TIME_LIMIT_SECONDS=str(TIME_LIMIT),
+    )
+    yield worker
+    worker.stop()
+
+
+def _pool_pids() -> set[int]:
+    stats = app.control.inspect(timeout=2).stats() or {}
+    return {pid for worker in stats.values() for pid in worker["pool"]["processes"]}
+
+
+def test_a_killed_worker_process_gets_its_task_delivered_again(
+    limited_worker: Process, committed_db: None, engine: Engine, http_server: LocalHTTPServer
+) -> None:
+    path = slow_source(engine, http_server, delay=3)
+    result = app.send_task("almanac.scrape_source", kwargs={"source": "slow-hall"})
+    wait_until(lambda: bool(http_server.hits(path)), 30, "the scrape to start")
+
+    active = app.control.inspect(timeout=2).active() or {}
+    (pid,) = [t["worker_pid"] for tasks in active.values() for t in tasks if t["id"] == result.id]
+    os.kill(pid, signal.SIGKILL)
+
+    assert result.get(timeout=60)["counts"]["created"] == FEED_EVENTS
+    assert len(http_server.hits(path)) == 2
+    first, second = runs(engine)
+    assert (first.task_id, second.task_id) == (result.id, result.id)
+    assert first.status == "failed"
+    assert first.message is not None
+    assert first.message.startswith("interrupted")
+    assert second.status == "ok"
+    assert events(engine) == FEED_EVENTS
+    assert limited_worker.popen.poll() is None, "the worker itself died"
+
+
+def test_each_worker_process_is_replaced_after_its_tasks(limited_worker: Process) -> None:
+    size = len(_pool_pids())
+    for _ in range(3):
+        before = _pool_pids()
+        assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
+        wait_until(lambda before=before: _pool_pids() - before, 30, "a new worker process")
+    assert len(_pool_pids()) == size  # the pool keeps its size
+
+
+def test_a_scrape_past_its_time_limit_is_stopped_and_the_worker_goes_on(
+    limited_worker: Process, committed_db: None, engine: Engine, http_server: LocalHTTPServer
+) -> None:
+    slow_source(engine, http_server, delay=TIME_LIMIT + 20)
+    result = app.send_task("almanac.scrape_source", kwargs={"source": "slow-hall"})
+    with pytest.raises(Exception, match="SoftTimeLimitExceeded"):
+        result.get(timeout=TIME_LIMIT + 30)
+    (run,) = runs(engine)
+    assert run.status == "failed"
+    assert run.duration_seconds is not None
+    assert run.duration_seconds < TIME_LIMIT + 5
+    with Session(engine) as session:
+        source = session.scalars(select(Source).where(Source.slug == "slow-hall")).one()
+        assert source.scrape_task_id is None  # the lease was given back
+    assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
