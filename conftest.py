@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,25 +134,47 @@ def corpus() -> Path:
     return CORPUS
 
 
+def start_worker(name: str, node: str, log_dir: Path, env: dict[str, str]) -> Process:
+    """Start a Procfile worker and wait until its node (`celery@host`…) answers a ping."""
+    from almanac.worker import app
+
+    worker = start_from_procfile(name, log_dir, env)
+    destination = [f"{node}@{socket.gethostname()}"]
+    try:
+        wait_until(
+            lambda: (
+                bool(app.control.ping(destination=destination, timeout=0.5))
+                or worker.popen.poll() is not None
+            ),
+            60,
+            f"the {name} worker to answer a ping",
+        )
+        assert worker.popen.poll() is None, worker.output()
+    except BaseException:
+        worker.stop()
+        raise
+    return worker
+
+
 @pytest.fixture(scope="module")
 def worker_process(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Process]:
     """A real Celery worker started from the Procfile line, shared by a module's tests."""
-    from almanac.worker import app
+    worker = start_worker("worker", "celery", tmp_path_factory.mktemp("worker"), dict(os.environ))
+    yield worker
+    worker.stop()
 
-    logs = tmp_path_factory.mktemp("worker")
-    worker = start_from_procfile("worker", logs, dict(os.environ))
-    try:
-        wait_until(
-            lambda: bool(app.control.ping(timeout=0.5)) or worker.popen.poll() is not None,
-            60,
-            "the worker to answer a ping",
-        )
-        assert worker.popen.poll() is None, worker.output()
-        yield worker
-    finally:
-        worker.stop()
+
+@pytest.fixture(scope="module")
+def maintenance_process(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Process]:
+    """The Procfile's maintenance worker (daily run, schedules, pruning), shared by a module."""
+    logs = tmp_path_factory.mktemp("maintenance")
+    worker = start_worker("maintenance", "maintenance", logs, dict(os.environ))
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

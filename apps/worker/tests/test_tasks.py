@@ -78,7 +78,7 @@ def test_celery_call_scrapes_a_source_by_slug(
 
 
 def test_scrape_all_sends_one_scrape_per_enabled_source(
-    worker_process: Process, sources: None, engine: Engine
+    worker_process: Process, maintenance_process: Process, sources: None, engine: Engine
 ) -> None:
     sent = app.send_task("almanac.scrape_all").get(timeout=60)["sent"]
     assert set(sent) == {"folk-club", "jazz-bar"}
@@ -150,7 +150,7 @@ def test_a_failing_source_is_retried_then_kept_as_a_dead_letter_and_replayed(
 
 
 def test_a_source_being_scraped_is_not_scraped_twice(
-    worker_process: Process, sources: None, engine: Engine
+    worker_process: Process, maintenance_process: Process, sources: None, engine: Engine
 ) -> None:
     with Session(engine) as session:
         assert claim_scrape(session, "folk-club", "running-elsewhere", 600) is None

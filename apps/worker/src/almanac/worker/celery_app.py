@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
@@ -19,6 +20,27 @@ def _settings() -> Settings:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The daily run (sources without a schedule), the per-source schedules, pruning."""
+    return {
+        "scrape-all-daily": {
+            "task": tasks.SCRAPE_ALL,
+            "schedule": crontab(hour=settings.daily_run_hour, minute=settings.daily_run_minute),
+            "kwargs": {"trigger": "schedule"},
+        },
+        "dispatch-due": {
+            "task": tasks.DISPATCH_DUE,
+            "schedule": settings.dispatch_interval_seconds,
+            # One left waiting past the next is worth nothing: the next claims the same sources.
+            "options": {"expires": settings.dispatch_interval_seconds},
+        },
+        "prune-nightly": {
+            "task": tasks.PRUNE,
+            "schedule": crontab(hour=3, minute=30),
+        },
+    }
 
 
 def create_app(settings: Settings) -> Celery:
@@ -50,13 +72,8 @@ def create_app(settings: Settings) -> Celery:
             "%(task_name)s: %(message)s"
         ),
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "scrape-all-daily": {
-                "task": tasks.SCRAPE_ALL,
-                "schedule": crontab(hour=settings.daily_run_hour, minute=settings.daily_run_minute),
-                "kwargs": {"trigger": "schedule"},
-            },
-        },
+        broker_transport_options=tasks.BROKER_PRIORITY_OPTIONS,
+        beat_schedule=beat_schedule(settings),
         beat_schedule_filename=settings.beat_schedule_file,
         include=[
             "almanac.worker.tasks",
