@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from celery.result import AsyncResult
@@ -169,3 +171,51 @@ def test_a_source_being_scraped_is_not_scraped_twice(
             select(Source.slug).join(ScrapeRun, ScrapeRun.source_id == Source.id)
         ).all()
     assert scraped == ["jazz-bar"]
+
+
+def test_the_daily_run_leaves_sources_with_their_own_schedule_to_it(
+    worker_process: Process, maintenance_process: Process, sources: None, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        own = session.scalars(select(Source).where(Source.slug == "jazz-bar")).one()
+        own.schedule = "30 7 * * *"
+        session.commit()
+    result = app.send_task("almanac.scrape_all", kwargs={"trigger": "schedule"}).get(timeout=60)
+    assert set(result["sent"]) == {"folk-club"}
+    for task_id in result["sent"].values():
+        AsyncResult(task_id, app=app).get(timeout=60)
+    new_york = ZoneInfo("America/New_York")
+    with Session(engine) as session:
+        next_run = session.scalar(select(Source.next_run_at).where(Source.slug == "folk-club"))
+    assert next_run is not None and next_run > datetime.now(UTC)
+    assert next_run.astimezone(new_york).time() == time(6, 0)
+    asked = app.send_task("almanac.scrape_all", kwargs={"trigger": "cli"}).get(timeout=60)
+    assert set(asked["sent"]) == {"folk-club", "jazz-bar"}  # asked for: every enabled source
+    for task_id in asked["sent"].values():
+        AsyncResult(task_id, app=app).get(timeout=60)
+
+
+def test_prune_deletes_old_runs_and_says_how_many(
+    maintenance_process: Process, sources: None, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        source_id = session.scalar(select(Source.id).where(Source.slug == "folk-club"))
+        assert source_id is not None
+        for days in (400, 100, 2):
+            session.add(
+                ScrapeRun(
+                    source_id=source_id,
+                    trigger="schedule",
+                    status="ok",
+                    started_at=datetime.now(UTC) - timedelta(days=days),
+                )
+            )
+        session.commit()
+    deleted = app.send_task("almanac.prune").get(timeout=60)
+    assert deleted == {"scrape_runs": 2, "dead_letters": 0}
+    assert len(_runs(engine)) == 1
+    wait_until(
+        lambda: "prune deleted 2 scrape_runs, 0 dead_letters" in maintenance_process.output(),
+        10,
+        "the prune log line",
+    )
