@@ -187,7 +187,8 @@ def test_the_daily_run_leaves_sources_with_their_own_schedule_to_it(
     new_york = ZoneInfo("America/New_York")
     with Session(engine) as session:
         next_run = session.scalar(select(Source.next_run_at).where(Source.slug == "folk-club"))
-    assert next_run is not None and next_run > datetime.now(UTC)
+    assert next_run is not None
+    assert next_run > datetime.now(UTC)
     assert next_run.astimezone(new_york).time() == time(6, 0)
     asked = app.send_task("almanac.scrape_all", kwargs={"trigger": "cli"}).get(timeout=60)
     assert set(asked["sent"]) == {"folk-club", "jazz-bar"}  # asked for: every enabled source
