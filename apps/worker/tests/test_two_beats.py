@@ -48,10 +48,16 @@ def _queued_scrapes(client: redis.Redis) -> list[str]:
 
 @pytest.fixture
 def broker(redis_url: str) -> Iterator[redis.Redis]:
+    """The broker's Redis, its scrape and maintenance queues emptied before and after."""
     client = redis.Redis.from_url(redis_url)
+
+    def empty() -> None:
+        for key in client.keys("scrape*") + client.keys("maintenance*"):
+            client.delete(key)
+
+    empty()  # scrapes earlier tests sent with no worker to take them
     yield client
-    for key in client.keys("scrape*") + client.keys("maintenance*"):
-        client.delete(key)  # what this test left for no worker
+    empty()  # what this test leaves for no worker
     client.close()
 
 
