@@ -16,6 +16,9 @@ from almanac.core.sources import SourceSpec
 from almanac.db.models import Source
 from almanac.db.source_schedules import next_run_at
 
+_PLAN_FIELDS = ("schedule", "timezone", "enabled")
+"""Fields whose change gives a saved source a new `next_run_at`."""
+
 
 def get_source(session: Session, ref: str | int) -> Source:
     """The source with this slug, or this id (an int or a string of digits)."""
@@ -82,6 +85,3 @@ def upsert_sources(
         else:
             updated += 1
     return created, updated
-
-
-_PLAN_FIELDS = ("schedule", "timezone", "enabled")
