@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.http_server import LocalHTTPServer
-from tests.support.processes import Process, start_from_procfile, wait_until
+from tests.support.processes import Process
+from tests.support.workers import start_worker
 
 REDIS_DB = 1 + os.getpid() % 15
 TEST_DATABASE = f"almanac_test_{os.getpid()}_{secrets.token_hex(3)}"
@@ -138,20 +139,20 @@ def worker_process(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Process]:
     """A real Celery worker started from the Procfile line, shared by a module's tests."""
-    from almanac.worker import app
+    worker = start_worker("worker", "celery", tmp_path_factory.mktemp("worker"), dict(os.environ))
+    yield worker
+    worker.stop()
 
-    logs = tmp_path_factory.mktemp("worker")
-    worker = start_from_procfile("worker", logs, dict(os.environ))
-    try:
-        wait_until(
-            lambda: bool(app.control.ping(timeout=0.5)) or worker.popen.poll() is not None,
-            60,
-            "the worker to answer a ping",
-        )
-        assert worker.popen.poll() is None, worker.output()
-        yield worker
-    finally:
-        worker.stop()
+
+@pytest.fixture(scope="module")
+def maintenance_process(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Process]:
+    """The Procfile's maintenance worker (daily run, schedules, pruning), shared by a module."""
+    logs = tmp_path_factory.mktemp("maintenance")
+    worker = start_worker("maintenance", "maintenance", logs, dict(os.environ))
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

@@ -36,17 +36,17 @@ def test_compose_file_follows_the_compose_specification() -> None:
 def test_compose_runs_the_procfile_processes() -> None:
     services = _compose()["services"]
     processes = procfile()
-    assert set(processes) == {"api", "worker", "beat", "flower"}
+    assert set(processes) == {"api", "worker", "maintenance", "beat", "flower"}
     for name, command in processes.items():
         assert _argv(services[name]["command"]) == shlex.split(command), name
 
 
 def test_app_services_share_one_image_and_wait_for_migrations() -> None:
     services = _compose()["services"]
-    for name in ("migrate", "api", "worker", "beat", "flower"):
+    for name in ("migrate", "api", "worker", "maintenance", "beat", "flower"):
         assert services[name]["build"] == "."
         assert services[name]["image"] == "almanac:dev"
-    for name in ("api", "worker", "beat", "flower"):
+    for name in ("api", "worker", "maintenance", "beat", "flower"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         )

@@ -38,7 +38,7 @@ def stack(
     }
     processes: dict[str, Process] = {}
     try:
-        for name in ("api", "worker", "beat", "flower"):
+        for name in ("api", "worker", "maintenance", "beat", "flower"):
             processes[name] = start_from_procfile(name, tmp_path, env)
         api = f"http://127.0.0.1:{api_port}"
         wait_until(lambda: _answers(f"{api}/health"), 60, "the API")

@@ -48,7 +48,7 @@ def test_json_lines_carry_the_request_id_from_the_api_into_the_task(
     port = free_port()
     settings = {"ALMANAC_LOG_FORMAT": "json", "ALMANAC_API_PORT": str(port)}
     api = start_from_procfile("api", tmp_path, dict(os.environ) | settings)
-    worker = start_worker(tmp_path, **settings)
+    worker = start_worker("worker", "celery", tmp_path, dict(os.environ) | settings)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{base}/health"), 60, "the API")

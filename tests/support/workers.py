@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import socket
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -18,19 +18,25 @@ FEED = (
 FEED_EVENTS = 5
 
 
-def start_worker(log_dir: Path, **settings: str) -> Process:
-    """A worker from the Procfile line, once it says it is ready."""
-    worker = start_from_procfile("worker", log_dir, dict(os.environ) | settings)
+def start_worker(name: str, node: str, log_dir: Path, env: dict[str, str]) -> Process:
+    """Start a Procfile worker and wait until its node (`celery@host`…) answers a ping."""
+    from almanac.worker import app  # after the test session's settings are in place
+
+    worker = start_from_procfile(name, log_dir, env)
+    destination = [f"{node}@{socket.gethostname()}"]
     try:
         wait_until(
-            lambda: " ready." in worker.output() or worker.popen.poll() is not None,
+            lambda: (
+                bool(app.control.ping(destination=destination, timeout=0.5))
+                or worker.popen.poll() is not None
+            ),
             60,
-            "the worker to be ready",
+            f"the {name} worker to answer a ping",
         )
+        assert worker.popen.poll() is None, worker.output()
     except BaseException:
         worker.stop()
         raise
-    assert worker.popen.poll() is None, worker.output()
     return worker
 
 

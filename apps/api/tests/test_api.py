@@ -73,6 +73,26 @@ def test_sources_show_their_health(client: TestClient, folk_club: Source) -> Non
     assert source["slug"] == "folk-club"
     assert source["last_status"] is None
     assert source["consecutive_failures"] == 0
+    assert source["next_run_at"] is None
+
+
+def test_sources_show_when_they_run_next(client: TestClient, db_session: Session) -> None:
+    db_session.add(
+        Source(
+            slug="folk-club",
+            name="Folk Club",
+            kind="ical",
+            url="https://x.example/f.ics",
+            schedule="30 7 * * *",
+            next_run_at=datetime(2026, 11, 21, 12, 30, tzinfo=UTC),
+        )
+    )
+    db_session.flush()
+    (source,) = client.get("/sources").json()
+    assert source["schedule"] == "30 7 * * *"
+    assert datetime.fromisoformat(source["next_run_at"]) == datetime(
+        2026, 11, 21, 12, 30, tzinfo=UTC
+    )
 
 
 def test_events_default_to_the_next_30_days(client: TestClient, folk_club: Source) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -56,3 +58,28 @@ def test_import_is_idempotent(committed_db: None, tmp_path: Path) -> None:
     )
     assert "1 created" in _almanac("sources", "import", str(sources)).stdout
     assert "1 unchanged" in _almanac("sources", "import", str(sources)).stdout
+
+
+def test_a_wrong_schedule_is_refused_before_saving(engine: Engine, committed_db: None) -> None:
+    result = _almanac(
+        "sources", "add", "folk", "--kind", "ical",
+        "--url", "https://folk.example/a.ics", "--schedule", "every morning",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "'every morning' is not a cron expression" in result.stderr
+    assert "Traceback" not in result.stderr
+    with Session(engine) as session:
+        assert session.scalars(select(Source)).all() == []
+
+
+def test_a_source_with_a_schedule_shows_its_next_run(committed_db: None) -> None:
+    added = _almanac(
+        "sources", "add", "folk", "--kind", "ical",
+        "--url", "https://folk.example/a.ics", "--schedule", "30 7 * * *",
+        "--timezone", "Europe/Berlin",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    (row,) = json.loads(_almanac("sources", "list", "--json").stdout)
+    assert row["schedule"] == "30 7 * * *"
+    next_run = datetime.fromisoformat(row["next_run_at"]).astimezone(ZoneInfo("Europe/Berlin"))
+    assert (next_run.hour, next_run.minute) == (7, 30)

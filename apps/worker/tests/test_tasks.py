@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from celery.result import AsyncResult
@@ -78,7 +80,7 @@ def test_celery_call_scrapes_a_source_by_slug(
 
 
 def test_scrape_all_sends_one_scrape_per_enabled_source(
-    worker_process: Process, sources: None, engine: Engine
+    worker_process: Process, maintenance_process: Process, sources: None, engine: Engine
 ) -> None:
     sent = app.send_task("almanac.scrape_all").get(timeout=60)["sent"]
     assert set(sent) == {"folk-club", "jazz-bar"}
@@ -150,7 +152,7 @@ def test_a_failing_source_is_retried_then_kept_as_a_dead_letter_and_replayed(
 
 
 def test_a_source_being_scraped_is_not_scraped_twice(
-    worker_process: Process, sources: None, engine: Engine
+    worker_process: Process, maintenance_process: Process, sources: None, engine: Engine
 ) -> None:
     with Session(engine) as session:
         assert claim_scrape(session, "folk-club", "running-elsewhere", 600) is None
@@ -184,3 +186,52 @@ def test_worker_lines_name_the_task_its_source_and_the_request_behind_it(
     assert lines
     assert all("request=req-from-the-api" in line for line in lines), lines
     assert any("source=folk-club" in line and "created" in line for line in lines), lines
+
+
+def test_the_daily_run_leaves_sources_with_their_own_schedule_to_it(
+    worker_process: Process, maintenance_process: Process, sources: None, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        own = session.scalars(select(Source).where(Source.slug == "jazz-bar")).one()
+        own.schedule = "30 7 * * *"
+        session.commit()
+    result = app.send_task("almanac.scrape_all", kwargs={"trigger": "schedule"}).get(timeout=60)
+    assert set(result["sent"]) == {"folk-club"}
+    for task_id in result["sent"].values():
+        AsyncResult(task_id, app=app).get(timeout=60)
+    new_york = ZoneInfo("America/New_York")
+    with Session(engine) as session:
+        next_run = session.scalar(select(Source.next_run_at).where(Source.slug == "folk-club"))
+    assert next_run is not None
+    assert next_run > datetime.now(UTC)
+    assert next_run.astimezone(new_york).time() == time(6, 0)
+    asked = app.send_task("almanac.scrape_all", kwargs={"trigger": "cli"}).get(timeout=60)
+    assert set(asked["sent"]) == {"folk-club", "jazz-bar"}  # asked for: every enabled source
+    for task_id in asked["sent"].values():
+        AsyncResult(task_id, app=app).get(timeout=60)
+
+
+def test_prune_deletes_old_runs_and_says_how_many(
+    maintenance_process: Process, sources: None, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        source_id = session.scalar(select(Source.id).where(Source.slug == "folk-club"))
+        assert source_id is not None
+        for days in (400, 100, 2):
+            session.add(
+                ScrapeRun(
+                    source_id=source_id,
+                    trigger="schedule",
+                    status="ok",
+                    started_at=datetime.now(UTC) - timedelta(days=days),
+                )
+            )
+        session.commit()
+    deleted = app.send_task("almanac.prune").get(timeout=60)
+    assert deleted == {"scrape_runs": 2, "dead_letters": 0}
+    assert len(_runs(engine)) == 1
+    wait_until(
+        lambda: "prune deleted 2 scrape_runs, 0 dead_letters" in maintenance_process.output(),
+        10,
+        "the prune log line",
+    )

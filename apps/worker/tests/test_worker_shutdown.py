@@ -24,7 +24,7 @@ def test_sigterm_lets_the_running_scrape_finish_before_the_worker_exits(
     http_server: LocalHTTPServer,
     tmp_path: Path,
 ) -> None:
-    worker = start_worker(tmp_path)
+    worker = start_worker("worker", "celery", tmp_path, dict(os.environ))
     try:
         path = slow_source(engine, http_server, delay=4)
         result = app.send_task("almanac.scrape_source", kwargs={"source": "slow-hall"})

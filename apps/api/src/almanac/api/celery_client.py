@@ -23,7 +23,8 @@ def celery_client() -> Celery:
         task_default_queue=tasks.QUEUE_DEFAULT,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
-        broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5},
+        broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 5}
+        | tasks.BROKER_PRIORITY_OPTIONS,
         redis_socket_connect_timeout=3,
         redis_socket_timeout=5,
     )

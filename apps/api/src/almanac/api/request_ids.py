@@ -54,6 +54,7 @@ before_task_publish.connect(_carry_request_id, weak=False)
 
 def configure_logging(settings: Settings) -> None:
     """Almanac's format on the API's lines and uvicorn's, with the request id."""
+    log_context.install_record_fields()
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler())

@@ -16,6 +16,8 @@ class SourceOut(BaseModel):
     enabled: bool
     schedule: str | None
     timezone: str | None
+    next_run_at: datetime | None
+    """When the source's schedule (or else the daily run) sends its next scrape."""
     last_run_at: datetime | None
     last_status: str | None
     last_error: str | None

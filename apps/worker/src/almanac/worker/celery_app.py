@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from celery import Celery
+from celery import Celery, current_task
 from celery.schedules import crontab
 
 from almanac.core import log_context, tasks
@@ -21,7 +22,37 @@ def _settings() -> Settings:
         raise SystemExit(1) from None
 
 
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The daily run (sources without a schedule), the per-source schedules, pruning."""
+    return {
+        "scrape-all-daily": {
+            "task": tasks.SCRAPE_ALL,
+            "schedule": crontab(hour=settings.daily_run_hour, minute=settings.daily_run_minute),
+            "kwargs": {"trigger": "schedule"},
+        },
+        "dispatch-due": {
+            "task": tasks.DISPATCH_DUE,
+            "schedule": settings.dispatch_interval_seconds,
+            # One left waiting past the next is worth nothing: the next claims the same sources.
+            "options": {"expires": settings.dispatch_interval_seconds},
+        },
+        "prune-nightly": {
+            "task": tasks.PRUNE,
+            "schedule": crontab(hour=3, minute=30),
+        },
+    }
+
+
+def _task_fields() -> tuple[str | None, str | None]:
+    """The running task's id and name, for every log line (worker, beat, Flower)."""
+    task = current_task
+    if not task:
+        return None, None
+    return getattr(task.request, "id", None), getattr(task, "name", None)
+
+
 def create_app(settings: Settings) -> Celery:
+    log_context.install_record_fields(_task_fields)
     Path(settings.beat_schedule_file).parent.mkdir(parents=True, exist_ok=True)
     app = Celery("almanac", broker=settings.redis_url, backend=settings.redis_url)
     app.conf.update(
@@ -45,13 +76,8 @@ def create_app(settings: Settings) -> Celery:
         worker_log_format=log_context.TEXT_FORMAT,
         worker_task_log_format=log_context.TEXT_FORMAT,
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "scrape-all-daily": {
-                "task": tasks.SCRAPE_ALL,
-                "schedule": crontab(hour=settings.daily_run_hour, minute=settings.daily_run_minute),
-                "kwargs": {"trigger": "schedule"},
-            },
-        },
+        broker_transport_options=tasks.BROKER_PRIORITY_OPTIONS,
+        beat_schedule=beat_schedule(settings),
         beat_schedule_filename=settings.beat_schedule_file,
         beat_scheduler="almanac.worker.beat_heartbeat:HeartbeatScheduler",
         include=[

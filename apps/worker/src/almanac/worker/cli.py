@@ -68,7 +68,7 @@ def sources_import(path: Path) -> None:
     from almanac.pipeline.sessions import sessions
     from almanac.pipeline.sources import import_sources, read_sources_file
 
-    result = import_sources(sessions(), read_sources_file(path))
+    result = import_sources(sessions(), get_settings(), read_sources_file(path))
     console.print(
         f"{path}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
     )
@@ -110,7 +110,7 @@ def sources_add(
         )
         errors.print(f"almanac: {problems}")
         raise typer.Exit(2) from None
-    result = import_sources(sessions(), [spec])
+    result = import_sources(sessions(), get_settings(), [spec])
     verb = "added" if result.created else "updated" if result.updated else "unchanged"
     console.print(f"{slug}: {verb}.")
 
@@ -125,7 +125,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     if as_json:
         print(json.dumps([asdict(row) for row in rows], default=str))
         return
-    table = Table("slug", "kind", "enabled", "last status", "last run", "events", "url")
+    table = Table("slug", "kind", "enabled", "last status", "last run", "next run", "events", "url")
     for s in rows:
         table.add_row(
             s.slug,
@@ -133,6 +133,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
             "yes" if s.enabled else "no",
             s.last_status or "never run",
             f"{s.last_run_at:%Y-%m-%d %H:%M}" if s.last_run_at else "",
+            f"{s.next_run_at:%Y-%m-%d %H:%M}" if s.next_run_at else "",
             "" if s.last_event_count is None else str(s.last_event_count),
             s.url,
         )
@@ -168,6 +169,7 @@ def scrape(
                 tasks.SCRAPE_SOURCE,
                 kwargs={"source": slug, "trigger": str(Trigger.CLI)},
                 task_id=task_id,
+                priority=tasks.scrape_priority(Trigger.CLI),
             )
 
         dispatch = send_scrape(sessions(), get_settings(), slug, send)

@@ -7,7 +7,7 @@ import logging
 from contextvars import Token
 from typing import Any
 
-from celery import Task, current_task
+from celery import Task
 from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
@@ -22,23 +22,9 @@ from almanac.core.settings import get_settings
 _tokens: dict[str, tuple[Token[str | None], Token[str | None]]] = {}
 
 
-class TaskIdFilter(logging.Filter):
-    """Gives every record the running task's id and name (`-` outside a task)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "task_id"):
-            request = getattr(current_task, "request", None) if current_task else None
-            record.task_id = getattr(request, "id", None) or log_context.NONE
-            record.task_name = getattr(current_task, "name", None) or log_context.NONE
-        return True
-
-
 @after_setup_logger.connect
 @after_setup_task_logger.connect
 def _dress_handlers(logger: logging.Logger, **_: Any) -> None:
-    for handler in logger.handlers:
-        if not any(isinstance(f, TaskIdFilter) for f in handler.filters):
-            handler.addFilter(TaskIdFilter())
     log_context.dress_handlers(logger, get_settings().log_format)
 
 

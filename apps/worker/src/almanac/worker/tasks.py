@@ -22,10 +22,13 @@ from almanac.core import tasks as names
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.errors import ScrapeFailed
 from almanac.core.settings import get_settings
+from almanac.pipeline.due_runs import dispatch_due as run_dispatch_due
+from almanac.pipeline.due_runs import plan_next_daily_run
+from almanac.pipeline.retention import prune as run_prune
 from almanac.pipeline.retries import backoff_seconds
 from almanac.pipeline.scrape import scrape_source as run_scrape
 from almanac.pipeline.sessions import sessions
-from almanac.pipeline.sources import enabled_sources, source_slug
+from almanac.pipeline.sources import daily_sources, enabled_sources, source_slug
 from almanac.pipeline.task_records import (
     HARD_LIMIT_MARGIN_SECONDS,
     claim_lease,
@@ -91,23 +94,36 @@ def _retry(task: Task, reason: str) -> BaseException:
     return retry
 
 
+def send_scrape_task(slug: str, task_id: str, trigger: str) -> None:
+    """Put one scrape on the broker, ahead of the scheduled ones if someone asked for it."""
+    app.send_task(
+        names.SCRAPE_SOURCE,
+        kwargs={"source": slug, "trigger": trigger},
+        task_id=task_id,
+        priority=names.scrape_priority(trigger),
+    )
+
+
 @app.task(name=names.SCRAPE_ALL, bind=True)
 def scrape_all(self: Task, trigger: str = "schedule") -> dict[str, Any]:
-    """Send one `almanac.scrape_source` per enabled source not already queued or running."""
+    """Send one `almanac.scrape_source` per enabled source not already queued or running.
+
+    On the daily schedule, sources with a schedule of their own are left to
+    it (`almanac.dispatch_due`), and the others' next run becomes tomorrow's.
+    """
     settings = get_settings()
+    scheduled = trigger == Trigger.SCHEDULE
     sent: dict[str, str] = {}
     running: dict[str, str] = {}
-    for slug in enabled_sources(sessions()):
+    for slug in daily_sources(sessions()) if scheduled else enabled_sources(sessions()):
 
         def send(task_id: str, slug: str = slug) -> None:
-            app.send_task(
-                names.SCRAPE_SOURCE,
-                kwargs={"source": slug, "trigger": trigger},
-                task_id=task_id,
-            )
+            send_scrape_task(slug, task_id, trigger)
 
         dispatch = send_scrape(sessions(), settings, slug, send)
         (running if dispatch.already_running else sent)[slug] = dispatch.task_id
+    if scheduled:
+        plan_next_daily_run(sessions(), settings)
     log.info(
         "scrape_all sent %d scrapes (%d already queued or running): %s",
         len(sent),
@@ -115,6 +131,33 @@ def scrape_all(self: Task, trigger: str = "schedule") -> dict[str, Any]:
         ", ".join(sent) or "no sources",
     )
     return {"sent": sent, "already_running": running}
+
+
+@app.task(name=names.DISPATCH_DUE)
+def dispatch_due() -> dict[str, object]:
+    """Send a scrape of each source whose own schedule says it is time (see `due_runs`)."""
+    result = run_dispatch_due(
+        sessions(),
+        get_settings(),
+        lambda slug, task_id: send_scrape_task(slug, task_id, Trigger.SCHEDULE),
+    )
+    log.info(
+        "dispatch_due: %d due, %d sent, %d already running, %d not sent%s",
+        len(result.due),
+        len(result.sent),
+        len(result.already_running),
+        len(result.failed),
+        "".join(f"; {slug}: {why}" for slug, why in result.failed.items()),
+    )
+    return result.as_dict()
+
+
+@app.task(name=names.PRUNE)
+def prune() -> dict[str, int]:
+    """Delete scrape runs and dead letters older than their retention."""
+    deleted = run_prune(sessions(), get_settings())
+    log.info("prune deleted %s", ", ".join(f"{count} {table}" for table, count in deleted.items()))
+    return deleted
 
 
 @app.task(name=names.HEALTH_CHECK)

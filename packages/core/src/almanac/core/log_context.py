@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Literal
+from typing import Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -50,19 +51,33 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
-class ContextFilter(logging.Filter):
-    """Gives every record the current request id and source (`-` when unknown),
-    and a task id and name unless a task-aware filter set them already."""
+TaskFields = Callable[[], tuple[str | None, str | None]]
+"""The running task's id and name, where a process runs tasks."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = request_id.get() or NONE
-        if not hasattr(record, "source"):
-            record.source = source.get() or NONE
-        for name in ("task_id", "task_name"):
-            if not hasattr(record, name):
-                setattr(record, name, NONE)
-        return True
+
+def install_record_fields(task_fields: TaskFields | None = None) -> None:
+    """Give every log record of this process `request_id`, `source`, `task_id`
+    and `task_name` (`-` when unknown), whichever handler or library logs it.
+
+    Done where records are made rather than by a handler's filter, so that
+    handlers set up later (Celery's, billiard's) format them too.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "almanac_fields", False):
+        previous = previous.wrapped  # type: ignore[attr-defined]
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = request_id.get() or NONE
+        record.source = source.get() or NONE
+        task_id, task_name = task_fields() if task_fields else (None, None)
+        record.task_id = task_id or NONE
+        record.task_name = task_name or NONE
+        return record
+
+    make_record.almanac_fields = True  # type: ignore[attr-defined]
+    make_record.wrapped = previous  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)
 
 
 def formatter(log_format: LogFormat, text_format: str = TEXT_FORMAT) -> logging.Formatter:
@@ -83,8 +98,7 @@ def formatter(log_format: LogFormat, text_format: str = TEXT_FORMAT) -> logging.
 def dress_handlers(
     logger: logging.Logger, log_format: LogFormat, text_format: str = TEXT_FORMAT
 ) -> None:
-    """Give each of the logger's handlers the context filter and Almanac's format."""
+    """Give each of the logger's handlers Almanac's format (the fields come from
+    `install_record_fields`)."""
     for handler in logger.handlers:
-        if not any(isinstance(f, ContextFilter) for f in handler.filters):
-            handler.addFilter(ContextFilter())
         handler.setFormatter(formatter(log_format, text_format))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
     worker_max_tasks_per_child: int = Field(default=200, ge=1, le=100_000)
     daily_run_hour: int = Field(default=6, ge=0, le=23)
     daily_run_minute: int = Field(default=0, ge=0, le=59)
+    dispatch_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+    run_retention_days: int = Field(default=90, ge=1, le=36500)
+    dead_letter_retention_days: int = Field(default=30, ge=1, le=36500)
     beat_schedule_file: str = "var/celerybeat-schedule"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -93,6 +97,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def daily_run_time(self) -> time:
+        """When the daily run starts, on the city's clock."""
+        return time(self.daily_run_hour, self.daily_run_minute)
 
 
 def _variable_name(loc: tuple[int | str, ...]) -> str:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from almanac.core.domain import SLUG_PATTERN, SourceKind
+from almanac.core.schedules import check_cron
 
 
 class SourceSpec(BaseModel):
@@ -24,6 +25,11 @@ class SourceSpec(BaseModel):
     timezone: str | None = None
     enabled: bool = True
     default_categories: list[str] = Field(default_factory=list)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
 
     @field_validator("timezone")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -12,9 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.errors import AlmanacError
+from almanac.core.settings import Settings
 from almanac.core.sources import SourcesFile, SourceSpec
 from almanac.db.models import Source
-from almanac.db.source_queries import enabled_source_slugs, get_source, upsert_sources
+from almanac.db.source_queries import (
+    daily_source_slugs,
+    enabled_source_slugs,
+    get_source,
+    upsert_sources,
+)
 from almanac.scrapers.registry import check_config
 
 
@@ -55,11 +61,16 @@ def check_specs(specs: list[SourceSpec]) -> None:
         raise SourcesFileError("; ".join(problems))
 
 
-def import_sources(sessions: sessionmaker[Session], specs: list[SourceSpec]) -> ImportResult:
-    """Create or update the sources, all or none: a wrong config stops the import."""
+def import_sources(
+    sessions: sessionmaker[Session], settings: Settings, specs: list[SourceSpec]
+) -> ImportResult:
+    """Create or update the sources, all or none: a wrong config stops the import.
+
+    Each source saved gets its next run time (`next_run_at`) if its schedule changed.
+    """
     check_specs(specs)
     with sessions.begin() as session:
-        created, updated = upsert_sources(session, specs)
+        created, updated = upsert_sources(session, specs, settings, datetime.now(UTC))
     return ImportResult(created, updated, len(specs) - created - updated)
 
 
@@ -76,6 +87,8 @@ class SourceHealth:
     consecutive_failures: int
     last_error: str | None
     health_reason: str | None
+    schedule: str | None
+    next_run_at: datetime | None
 
 
 def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
@@ -94,6 +107,8 @@ def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
                 s.consecutive_failures,
                 s.last_error,
                 s.health_reason,
+                s.schedule,
+                s.next_run_at,
             )
             for s in session.scalars(select(Source).order_by(Source.slug))
         ]
@@ -102,6 +117,12 @@ def source_health(sessions: sessionmaker[Session]) -> list[SourceHealth]:
 def enabled_sources(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as session:
         return enabled_source_slugs(session)
+
+
+def daily_sources(sessions: sessionmaker[Session]) -> list[str]:
+    """The enabled sources the daily run sends: those without a schedule of their own."""
+    with sessions() as session:
+        return daily_source_slugs(session)
 
 
 def source_slug(sessions: sessionmaker[Session], ref: str | int) -> str:

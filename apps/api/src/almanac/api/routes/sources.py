@@ -34,7 +34,7 @@ def list_sources(session: SessionDep) -> list[SourceOut]:
 def scrape_source(
     slug: str, session: SessionDep, celery: CeleryDep, settings: SettingsDep, request: Request
 ) -> TaskAccepted:
-    """Scrape the source now; follow the task at `status_url`.
+    """Scrape the source now, ahead of scheduled scrapes; follow the task at `status_url`.
 
     If the source is already queued or being scraped, no second scrape is
     sent: the answer names the task that is (`already_running`).
@@ -48,6 +48,7 @@ def scrape_source(
             tasks.SCRAPE_SOURCE,
             kwargs={"source": source.slug, "trigger": str(Trigger.API)},
             task_id=task_id,
+            priority=tasks.scrape_priority(Trigger.API),
         )
 
     sent = dispatch_scrape(session, source.slug, send, lease_seconds(settings))
