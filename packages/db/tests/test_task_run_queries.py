@@ -101,4 +101,5 @@ def test_a_source_named_by_id_is_linked_and_runs_are_filtered(
     assert ids(limit=1) == ["t-3"]
     ((run, scrape),) = source_task_runs(db_session, source.id)
     assert run.task_id == "t-1"
-    assert scrape is not None and scrape.status == "ok"
+    assert scrape is not None
+    assert scrape.status == "ok"

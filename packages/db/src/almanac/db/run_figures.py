@@ -111,7 +111,7 @@ def source_states(session: Session) -> list[SourceState]:
         Source.slug,
         Source.consecutive_failures,
         Source.last_run_at,
-        Source.last_status == "suspect",
+        Source.health_reason.is_not(None),
         Source.enabled,
     ).order_by(Source.slug)
     return [
