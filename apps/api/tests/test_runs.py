@@ -166,34 +166,44 @@ def test_sources_show_their_health(client: TestClient, history: Source) -> None:
 
 
 @pytest.fixture
-def waiting_messages(redis_url: str) -> Iterator[None]:
-    """Three scrapes waiting in Redis, one at the default priority, two at priority 6."""
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
-    keys = ["scrape", "scrape\x06\x166"]
-    client.lpush(keys[0], "one")
-    client.lpush(keys[1], "two", "three")
-    yield
-    client.delete(*keys)
+    yield client
+    client.lrem("scrape", 0, "test-one")
+    client.lrem("scrape\x06\x166", 0, "test-two")
     client.close()
 
 
-def test_metrics_parse_and_carry_the_history_and_the_queues(
-    client: TestClient, history: Source, waiting_messages: None
-) -> None:
+def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    samples = {
+    return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in text_string_to_metric_families(response.text)
         for s in family.samples
     }
 
+
+def test_metrics_count_every_priority_list_of_a_queue(
+    client: TestClient, redis_client: redis.Redis
+) -> None:
+    def waiting(queue: str) -> float:
+        return _samples(client)[("almanac_queue_length", (("queue", queue),))]
+
+    before = {queue: waiting(queue) for queue in ("scrape", "default")}
+    redis_client.lpush("scrape", "test-one")
+    redis_client.lpush("scrape\x06\x166", "test-two", "test-two")
+    assert waiting("scrape") == before["scrape"] + 3
+    assert waiting("default") == before["default"]
+
+
+def test_metrics_parse_and_carry_the_history(client: TestClient, history: Source) -> None:
+    samples = _samples(client)
+
     def value(name: str, **labels: str) -> float:
         return samples[(name, tuple(sorted(labels.items())))]
 
-    assert value("almanac_queue_length", queue="scrape") == 3
-    assert value("almanac_queue_length", queue="default") == 0
     assert value("almanac_task_runs_total", task=SCRAPE, source="jazz-bar", state="failure") == 1
     assert value("almanac_task_runs_total", task="almanac.scrape_all", source="", state="success")
     assert value("almanac_task_runtime_seconds_count", task=SCRAPE, source="jazz-bar") == 1
