@@ -179,3 +179,50 @@ def test_a_task_for_no_known_source_is_kept_without_one(
         {"source": "nowhere"},
     )
     assert "no source 'nowhere'" in run["error"]
+
+
+def test_a_retried_task_is_one_run_that_counts_its_retry(
+    worker_process: Process, api: TestClient, engine: Engine, http_server: LocalHTTPServer
+) -> None:
+    # Three 503s: every fetch of the first attempt fails, the retry's succeeds.
+    url = http_server.serve("/flaky.ics", FEED, fail_times=3, fail_status=503)
+    _add_source(engine, "flaky-hall", url)
+    result = app.send_task(SCRAPE, kwargs={"source": "flaky-hall", "trigger": "cli"})
+    assert result.get(timeout=60)["status"] == "ok"
+
+    run = _finished_run(api, result.id)
+    assert (run["state"], run["retries"], run["error"], run["trigger"]) == (
+        "success",
+        1,
+        None,
+        "cli",
+    )
+    assert [r["task_id"] for r in api.get("/runs").json()] == [result.id]
+    (mine,) = api.get("/sources/flaky-hall/runs").json()
+    assert mine["scrape"]["status"] == "ok"
+    (source,) = api.get("/sources").json()
+    assert (source["health"]["last_outcome"], source["health"]["consecutive_failures"]) == (
+        "ok",
+        0,
+    )
+
+
+def test_a_revoked_task_is_kept_as_revoked(worker_process: Process, api: TestClient) -> None:
+    result = app.send_task("almanac.health_check", countdown=2)
+
+    def state() -> str | None:
+        for run in api.get("/runs").json():
+            if run["task_id"] == result.id:
+                return str(run["state"])
+        return None
+
+    wait_until(lambda: state() == "received", 30, "the worker to receive the task")
+    result.revoke()
+    wait_until(lambda: state() == "revoked", 30, "the task to be recorded as revoked")
+    (run,) = api.get("/runs", params={"state": "revoked"}).json()
+    assert (run["task_name"], run["queue"], run["started_at"]) == (
+        "almanac.health_check",
+        "default",
+        None,
+    )
+    assert run["error"] == "revoked"

@@ -174,6 +174,7 @@ def _forget_start(task_id: str | None = None, **_: Any) -> None:
 
 @task_revoked.connect
 def _revoked(
+    sender: Any = None,
     request: Any = None,
     terminated: bool = False,
     signum: Any = None,
@@ -188,7 +189,8 @@ def _revoked(
         why = f"terminated (signal {signum})"
     else:
         why = "revoked"
-    _keep(_event(request.id, request.task_name, "revoked", request, error=why))
+    name = getattr(sender, "name", None) or getattr(request, "task", None) or "?"
+    _keep(_event(request.id, str(name), "revoked", request, error=why))
 
 
 @task_unknown.connect
