@@ -70,29 +70,29 @@ def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 def test_a_scrape_shows_in_the_run_history_and_the_metrics(
     worker_process: Process, api: TestClient, engine: Engine, http_server: LocalHTTPServer
 ) -> None:
-    _add_source(engine, "folk-club", http_server.serve("/folk-club.ics", FEED))
-    task_id = api.post("/sources/folk-club/scrape").json()["task_id"]
+    _add_source(engine, "river-stage", http_server.serve("/folk-club.ics", FEED))
+    task_id = api.post("/sources/river-stage/scrape").json()["task_id"]
     assert AsyncResult(task_id, app=app).get(timeout=60)["status"] == "ok"
 
     run = _finished_run(api, task_id)
     assert (run["task_name"], run["state"], run["queue"]) == (SCRAPE, "success", "scrape")
     assert (run["source"], run["trigger"], run["retries"], run["error"]) == (
-        "folk-club",
+        "river-stage",
         "api",
         0,
         None,
     )
     assert run["worker"].startswith("celery@")
-    assert run["kwargs"] == {"source": "folk-club", "trigger": "api"}
+    assert run["kwargs"] == {"source": "river-stage", "trigger": "api"}
     assert 0 < run["runtime_seconds"] < 60
     assert run["received_at"] <= run["started_at"] <= run["finished_at"]
-    assert [r["task_id"] for r in api.get("/runs", params={"source": "folk-club"}).json()] == [
+    assert [r["task_id"] for r in api.get("/runs", params={"source": "river-stage"}).json()] == [
         task_id
     ]
-    assert api.get("/runs", params={"source": "folk-club", "failed": "true"}).json() == []
-    assert api.get("/runs", params={"source": "folk-club", "queue": "default"}).json() == []
+    assert api.get("/runs", params={"source": "river-stage", "failed": "true"}).json() == []
+    assert api.get("/runs", params={"source": "river-stage", "queue": "default"}).json() == []
 
-    (mine,) = api.get("/sources/folk-club/runs").json()
+    (mine,) = api.get("/sources/river-stage/runs").json()
     assert (mine["task_id"], mine["state"]) == (task_id, "success")
     scrape = mine["scrape"]
     assert scrape["status"] == "ok"
@@ -112,27 +112,27 @@ def test_a_scrape_shows_in_the_run_history_and_the_metrics(
     def value(name: str, **labels: str) -> float:
         return samples[(name, frozenset(labels.items()))]
 
-    assert value("almanac_task_runs_total", task=SCRAPE, source="folk-club", state="success") == 1
-    assert value("almanac_scrape_runs_total", source="folk-club", status="ok") == 1
-    assert value("almanac_scrape_failures_total", source="folk-club") == 0
+    assert value("almanac_task_runs_total", task=SCRAPE, source="river-stage", state="success") == 1
+    assert value("almanac_scrape_runs_total", source="river-stage", status="ok") == 1
+    assert value("almanac_scrape_failures_total", source="river-stage") == 0
     assert (
-        value("almanac_events_written_total", source="folk-club", change="created")
+        value("almanac_events_written_total", source="river-stage", change="created")
         == scrape["events_created"]
     )
-    assert value("almanac_task_runtime_seconds_count", task=SCRAPE, source="folk-club") == 1
+    assert value("almanac_task_runtime_seconds_count", task=SCRAPE, source="river-stage") == 1
     assert value(
-        "almanac_task_runtime_seconds_sum", task=SCRAPE, source="folk-club"
+        "almanac_task_runtime_seconds_sum", task=SCRAPE, source="river-stage"
     ) == pytest.approx(run["runtime_seconds"])
     assert value("almanac_queue_length", queue="scrape") >= 0
-    assert value("almanac_source_consecutive_failures", source="folk-club") == 0
+    assert value("almanac_source_consecutive_failures", source="river-stage") == 0
 
 
 def test_a_failing_source_shows_its_failure_retries_and_health(
     worker_process: Process, api: TestClient, engine: Engine, http_server: LocalHTTPServer
 ) -> None:
-    url = http_server.serve("/down.ics", FEED, fail_times=1000, fail_status=503)
-    _add_source(engine, "down-hall", url)
-    result = app.send_task(SCRAPE, kwargs={"source": "down-hall"})
+    url = http_server.serve("/silent-organ.ics", FEED, fail_times=1000, fail_status=503)
+    _add_source(engine, "silent-organ", url)
+    result = app.send_task(SCRAPE, kwargs={"source": "silent-organ"})
     with pytest.raises(Exception, match="503"):
         result.get(timeout=60)
 
@@ -140,16 +140,16 @@ def test_a_failing_source_shows_its_failure_retries_and_health(
     assert (run["state"], run["retries"], run["source"], run["trigger"]) == (
         "failure",
         2,
-        "down-hall",
+        "silent-organ",
         None,
     )
-    assert run["error"].startswith("ScrapeFailed: down-hall:")
+    assert run["error"].startswith("ScrapeFailed: silent-organ:")
     assert "503" in run["error"]
     assert "after 2 retries" in run["error"]
-    failed = api.get("/runs", params={"failed": "true", "source": "down-hall"}).json()
+    failed = api.get("/runs", params={"failed": "true", "source": "silent-organ"}).json()
     assert [r["task_id"] for r in failed] == [result.id]
 
-    (mine,) = api.get("/sources/down-hall/runs").json()
+    (mine,) = api.get("/sources/silent-organ/runs").json()
     assert mine["scrape"]["status"] == "failed"
     assert "503" in mine["scrape"]["message"]
 
@@ -159,10 +159,10 @@ def test_a_failing_source_shows_its_failure_retries_and_health(
     assert "503" in health["reason"]
 
     samples = _samples(api.get("/metrics").text)
-    task_runs = ("almanac_task_runs_total", {"task": SCRAPE, "source": "down-hall"})
+    task_runs = ("almanac_task_runs_total", {"task": SCRAPE, "source": "silent-organ"})
     assert samples[(task_runs[0], frozenset({**task_runs[1], "state": "failure"}.items()))] == 1
-    assert samples[("almanac_scrape_failures_total", frozenset({("source", "down-hall")}))] == 3
-    consecutive = ("almanac_source_consecutive_failures", frozenset({("source", "down-hall")}))
+    assert samples[("almanac_scrape_failures_total", frozenset({("source", "silent-organ")}))] == 3
+    consecutive = ("almanac_source_consecutive_failures", frozenset({("source", "silent-organ")}))
     assert samples[consecutive] == 3
 
 
