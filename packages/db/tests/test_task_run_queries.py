@@ -75,7 +75,18 @@ def test_an_earlier_signal_arriving_late_does_not_undo_a_later_one(
     record_task_event(db_session, _event("received", 3, task_id="t-2", retries=1))
     record_task_event(db_session, _event("retry", 2, task_id="t-2", retries=1, error="E"))
     (second,) = db_session.scalars(select(TaskRun).where(TaskRun.task_id == "t-2"))
-    assert (second.state, second.retries, second.error) == ("received", 1, None)
+    assert (second.state, second.retries, second.error) == ("retry", 1, "E")
+    # A failure reported without its request (a worker process killed) still ends the task.
+    record_task_event(db_session, _event("started", 4, task_id="t-2", retries=1))
+    record_task_event(
+        db_session, _event("failure", 5, task_id="t-2", retries=None, args=[], kwargs={})
+    )
+    db_session.refresh(second)
+    assert (second.state, second.retries, second.kwargs) == (
+        "failure",
+        1,
+        {"source": "folk-club", "trigger": "api"},
+    )
 
 
 def test_a_source_named_by_id_is_linked_and_runs_are_filtered(

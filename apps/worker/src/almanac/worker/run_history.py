@@ -77,11 +77,13 @@ def _event(
     runtime: float | None = None,
     error: str | None = None,
 ) -> TaskEvent:
+    """The event, with what `request` (None if unknown) tells of the task."""
     delivery = getattr(request, "delivery_info", None) or {}
     args = _plain(list(getattr(request, "args", None) or []))
     kwargs = _plain(dict(getattr(request, "kwargs", None) or {}))
     if retries is None:
-        retries = int(getattr(request, "retries", 0) or 0)
+        known = getattr(request, "retries", None)
+        retries = None if known is None else int(known)
     return TaskEvent(
         task_id=task_id,
         task_name=task_name,
@@ -150,16 +152,21 @@ def _failed(
     sender: Task | None = None,
     task_id: str | None = None,
     exception: BaseException | None = None,
+    args: Any = None,
+    kwargs: Any = None,
     **_: Any,
 ) -> None:
     if sender is None or task_id is None:
         return
+    # The worker's main process reports a pool process killed under its task (hard
+    # time limit, lost process) without that task's request.
+    request = sender.request if sender.request.id == task_id else _Arguments(args, kwargs)
     _keep(
         _event(
             task_id,
             sender.name,
             "failure",
-            sender.request,
+            request,
             runtime=_runtime(task_id),
             error=_describe(exception),
         )
@@ -210,6 +217,14 @@ def _rejected(message: Any = None, exc: BaseException | None = None, **_: Any) -
         return
     request = _MessageRequest(message, headers)
     _keep(_event(task_id, headers.get("task") or "?", "rejected", request, error=_describe(exc)))
+
+
+class _Arguments:
+    """A task's arguments, where nothing else is known of its request."""
+
+    def __init__(self, args: Any, kwargs: Any) -> None:
+        self.args = args if isinstance(args, (list, tuple)) else []
+        self.kwargs = kwargs if isinstance(kwargs, dict) else {}
 
 
 class _MessageRequest:

@@ -2,8 +2,9 @@
 
 Each signal is one upsert keyed by the task's id, so a row comes out right
 whatever order the signals arrive in: an event replaces the row's state only
-if it is as late or later in the task's life, by (retries, step), where a
-retry opens the next attempt, which is then received, started and finished.
+if it is as late or later in the task's life, by (retries, step): each
+attempt is received, started and finished, and a retry announces the next
+attempt, which stays `retry` until it starts, as Celery tells it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
 from sqlalchemy.orm import Session
 
 from almanac.db.models import ScrapeRun, Source, TaskRun
@@ -22,8 +23,8 @@ FAILED_STATES = ("failure", "rejected")
 """What `failed=true` means: the task raised, or no worker could run it."""
 FINISHED_STATES = ("success", "failure", "revoked", "rejected")
 
-_STEP = {"retry": 0, "received": 1, "started": 2, "success": 3, "failure": 3}
-_LAST_STEP = 4
+_STEP = {"received": 1, "retry": 2, "started": 3, "success": 4, "failure": 4}
+_LAST_STEP = 5
 """Revoked and rejected: nothing comes after them."""
 
 
@@ -35,8 +36,9 @@ class TaskEvent:
     task_name: str
     state: str
     at: datetime
-    retries: int = 0
-    """Retries so far; a retry event counts the retry it announces."""
+    retries: int | None = 0
+    """Retries so far; a retry event counts the retry it announces. None when the
+    signal cannot tell (a failure the worker's main process reports)."""
     queue: str | None = None
     worker: str | None = None
     args: list[Any] = field(default_factory=list)
@@ -84,7 +86,7 @@ def record_task_event(session: Session, event: TaskEvent) -> None:
         "queue": event.queue,
         "worker": event.worker,
         "state": event.state,
-        "retries": event.retries,
+        "retries": event.retries or 0,
         "source_id": _source_id(event.kwargs.get("source")),
         "trigger": str(trigger)[:20] if trigger is not None else None,
         "args": event.args,
@@ -97,7 +99,8 @@ def record_task_event(session: Session, event: TaskEvent) -> None:
     }
     stmt = insert(TaskRun).values(values)
     new = stmt.excluded
-    later = tuple_(new.retries, _step(new.state)) >= tuple_(TaskRun.retries, _step(TaskRun.state))
+    retries = TaskRun.retries if event.retries is None else literal(event.retries)
+    later = tuple_(retries, _step(new.state)) >= tuple_(TaskRun.retries, _step(TaskRun.state))
     stmt = stmt.on_conflict_do_update(
         index_elements=[TaskRun.task_id],
         set_={
@@ -106,8 +109,8 @@ def record_task_event(session: Session, event: TaskEvent) -> None:
             "worker": func.coalesce(new.worker, TaskRun.worker),
             "source_id": func.coalesce(TaskRun.source_id, new.source_id),
             "trigger": func.coalesce(TaskRun.trigger, new.trigger),
-            "args": new.args,
-            "kwargs": new.kwargs,
+            "args": case((new.args == literal([], JSONB), TaskRun.args), else_=new.args),
+            "kwargs": case((new.kwargs == literal({}, JSONB), TaskRun.kwargs), else_=new.kwargs),
             "received_at": func.coalesce(TaskRun.received_at, new.received_at),
             "started_at": func.coalesce(TaskRun.started_at, new.started_at),
             "runtime_seconds": case(
@@ -115,7 +118,7 @@ def record_task_event(session: Session, event: TaskEvent) -> None:
                 else_=func.coalesce(TaskRun.runtime_seconds, 0.0) + new.runtime_seconds,
             ),
             "state": case((later, new.state), else_=TaskRun.state),
-            "retries": func.greatest(TaskRun.retries, new.retries),
+            "retries": func.greatest(TaskRun.retries, retries),
             "finished_at": case((later, new.finished_at), else_=TaskRun.finished_at),
             "error": case(
                 (and_(later, new.error.is_not(None)), new.error),
