@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -142,9 +142,7 @@ def _runs(filters: RunFilters) -> Select[TaskRun, str]:
     if filters.queue is not None:
         query = query.where(TaskRun.queue == filters.queue)
     if filters.since is not None:
-        query = query.where(
-            or_(TaskRun.created_at >= filters.since, TaskRun.finished_at >= filters.since)
-        )
+        query = query.where(TaskRun.created_at >= filters.since)
     if filters.failed:
         query = query.where(TaskRun.state.in_(FAILED_STATES))
     return query.order_by(TaskRun.created_at.desc(), TaskRun.id.desc()).limit(filters.limit)

@@ -30,7 +30,7 @@ def list_runs(
     ] = None,
     queue: Annotated[str | None, Query(description="Only tasks taken from this queue")] = None,
     since: Annotated[
-        datetime | None, Query(description="Only tasks created or finished since then")
+        datetime | None, Query(description="Only tasks first seen since then (ISO time)")
     ] = None,
     failed: Annotated[bool, Query(description="Only tasks that failed or were rejected")] = False,
     limit: Limit = 50,
