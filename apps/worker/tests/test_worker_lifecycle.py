@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from almanac.db.models import Source
+from almanac.db.models import Source, TaskRun
 from almanac.worker import app
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process, wait_until
@@ -64,6 +64,12 @@ def test_a_killed_worker_process_gets_its_task_delivered_again(
     assert second.status == "ok"
     assert events(engine) == FEED_EVENTS
     assert limited_worker.popen.poll() is None, "the worker itself died"
+
+    def state() -> str | None:
+        with Session(engine) as session:
+            return session.scalar(select(TaskRun.state).where(TaskRun.task_id == result.id))
+
+    wait_until(lambda: state() == "success", 10, "the task's run history to say success")
 
 
 def test_each_worker_process_is_replaced_after_its_tasks(limited_worker: Process) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.settings import get_settings
-from almanac.db.models import DeadLetter, ScrapeRun, Source
+from almanac.db.models import DeadLetter, ScrapeRun, Source, TaskRun
 from almanac.pipeline.retention import prune
 
 NOW = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
@@ -42,9 +42,22 @@ def test_prune_deletes_runs_and_dead_letters_past_their_retention(
                     failed_at=NOW - timedelta(days=days),
                 )
             )
+        for days in (100, 2):
+            session.add(
+                TaskRun(
+                    task_id=f"run-{days}",
+                    task_name="almanac.scrape_source",
+                    state="success",
+                    updated_at=NOW - timedelta(days=days),
+                )
+            )
         session.commit()
 
-    assert prune(sessions, settings, now=NOW) == {"scrape_runs": 2, "dead_letters": 1}
+    assert prune(sessions, settings, now=NOW) == {
+        "scrape_runs": 2,
+        "task_runs": 1,
+        "dead_letters": 1,
+    }
 
     with sessions() as session:
         kept_runs = session.scalars(select(ScrapeRun.started_at)).all()
@@ -53,4 +66,9 @@ def test_prune_deletes_runs_and_dead_letters_past_their_retention(
             timedelta(days=89),
         ]
         assert session.scalars(select(DeadLetter.task_id)).all() == ["task-29"]
-    assert prune(sessions, settings, now=NOW) == {"scrape_runs": 0, "dead_letters": 0}
+        assert session.scalars(select(TaskRun.task_id)).all() == ["run-2"]
+    assert prune(sessions, settings, now=NOW) == {
+        "scrape_runs": 0,
+        "task_runs": 0,
+        "dead_letters": 0,
+    }

@@ -8,6 +8,24 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class SourceHealthOut(BaseModel):
+    """How the source's scrapes are going, and what comes next."""
+
+    last_outcome: str | None
+    """The last scrape's status: ok, not_modified, partial, suspect or failed."""
+    last_run_at: datetime | None
+    consecutive_failures: int
+    last_event_count: int | None
+    last_good_event_count: int | None
+    suspect: bool
+    """A run was held back as suspect and no ok run has come since."""
+    reason: str | None
+    """Why the source is unwell: its last error, or why its run was held back."""
+    next_run_at: datetime | None
+    running_task_id: str | None
+    """The scrape task queued or running for the source now, if any."""
+
+
 class SourceOut(BaseModel):
     slug: str
     name: str
@@ -24,6 +42,7 @@ class SourceOut(BaseModel):
     health_reason: str | None
     consecutive_failures: int
     last_event_count: int | None
+    health: SourceHealthOut
 
 
 class EventOut(BaseModel):
@@ -84,6 +103,51 @@ class DeadLetterOut(BaseModel):
     failed_at: datetime
     replayed_at: datetime | None
     replay_task_id: str | None
+
+
+class TaskRunOut(BaseModel):
+    """One Celery task as the run history tells it; a retry keeps its row."""
+
+    task_id: str
+    task_name: str
+    state: str
+    """received, started, retry, success, failure, revoked or rejected."""
+    queue: str | None
+    worker: str | None
+    retries: int
+    source: str | None
+    trigger: str | None
+    args: list[Any]
+    keyword_args: dict[str, Any] = Field(serialization_alias="kwargs")
+    received_at: datetime | None
+    started_at: datetime | None
+    """When its first attempt started."""
+    finished_at: datetime | None
+    runtime_seconds: float | None
+    """Time spent in the worker, every attempt added up."""
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScrapeOutcomeOut(BaseModel):
+    """What the task's (last) scrape run recorded."""
+
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    events_found: int
+    events_created: int
+    events_updated: int
+    events_unchanged: int
+    events_removed: int
+    events_cancelled: int
+    message: str | None
+
+
+class SourceRunOut(TaskRunOut):
+    scrape: ScrapeOutcomeOut | None
+    """Null when the task recorded no scrape run (it failed before, or skipped)."""
 
 
 class TaskOut(BaseModel):

@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> Celery:
             "almanac.worker.tasks",
             "almanac.worker.log_context",
             "almanac.worker.dead_letters",
+            "almanac.worker.run_history",
             "almanac.worker.warm_start",
         ],
     )

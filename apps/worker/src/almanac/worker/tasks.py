@@ -154,7 +154,7 @@ def dispatch_due() -> dict[str, object]:
 
 @app.task(name=names.PRUNE)
 def prune() -> dict[str, int]:
-    """Delete scrape runs and dead letters older than their retention."""
+    """Delete scrape runs, task runs and dead letters older than their retention."""
     deleted = run_prune(sessions(), get_settings())
     log.info("prune deleted %s", ", ".join(f"{count} {table}" for table, count in deleted.items()))
     return deleted

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from almanac.core.settings import get_settings
 
@@ -13,6 +14,12 @@ from almanac.core.settings import get_settings
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+@lru_cache(maxsize=4)
+def unpooled_engine_for(url: str) -> Engine:
+    """An engine that keeps no connection open between uses: for a process that forks."""
+    return create_engine(url, poolclass=NullPool)
 
 
 def get_engine() -> Engine:

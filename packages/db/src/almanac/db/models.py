@@ -41,6 +41,8 @@ SOURCE_KINDS = ("ical", "jsonld", "tribe", "css", "ical_links", "vanwezel", "mot
 EVENT_STATUSES = ("scheduled", "cancelled", "postponed", "removed")
 RUN_STATUSES = ("running", "ok", "not_modified", "partial", "suspect", "failed")
 TRIGGERS = ("schedule", "api", "cli")
+TASK_STATES = ("received", "started", "retry", "success", "failure", "revoked", "rejected")
+"""Celery's state names, lower-cased, for a task as its run history tells it."""
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -258,3 +260,42 @@ class DeadLetter(Base):
     )
     replayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     replay_task_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class TaskRun(Base):
+    """One Celery task, whatever it is: received, started, retried, finished.
+
+    Celery retries a task under the same id, so a retry updates this row and
+    counts in `retries`. `runtime_seconds` adds up the time every attempt took
+    in the worker; `started_at` is the first attempt's start.
+    """
+
+    __tablename__ = "task_runs"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", TASK_STATES), name="state"),
+        Index("ix_task_runs_source_id_created_at", "source_id", "created_at"),
+        Index("ix_task_runs_task_name_created_at", "task_name", "created_at"),
+        Index("ix_task_runs_state_created_at", "state", "created_at"),
+        Index("ix_task_runs_queue_created_at", "queue", "created_at"),
+    )
+
+    id: Mapped[int] = _id()
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    task_name: Mapped[str] = mapped_column(Text)
+    queue: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    retries: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    trigger: Mapped[str | None] = mapped_column(String(20))
+    args: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    runtime_seconds: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from almanac.db.models import DeadLetter, ScrapeRun
+from almanac.db.models import DeadLetter, ScrapeRun, TaskRun
 
 
 def delete_scrape_runs_before(session: Session, cutoff: datetime) -> int:
@@ -19,4 +19,10 @@ def delete_scrape_runs_before(session: Session, cutoff: datetime) -> int:
 def delete_dead_letters_before(session: Session, cutoff: datetime) -> int:
     """Dead letters that failed before `cutoff`, replayed or not; returns how many were deleted."""
     result = session.execute(delete(DeadLetter).where(DeadLetter.failed_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_task_runs_before(session: Session, cutoff: datetime) -> int:
+    """Task runs last heard of before `cutoff`; returns how many were deleted."""
+    result = session.execute(delete(TaskRun).where(TaskRun.updated_at < cutoff))
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -8,7 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.settings import Settings
-from almanac.db.retention import delete_dead_letters_before, delete_scrape_runs_before
+from almanac.db.retention import (
+    delete_dead_letters_before,
+    delete_scrape_runs_before,
+    delete_task_runs_before,
+)
 
 Deletion = Callable[[Session, datetime], int]
 
@@ -17,6 +21,7 @@ def retention_rules(settings: Settings) -> dict[str, tuple[Deletion, int]]:
     """Table → (its deletion, days kept). A new table to prune is one line here."""
     return {
         "scrape_runs": (delete_scrape_runs_before, settings.run_retention_days),
+        "task_runs": (delete_task_runs_before, settings.run_retention_days),
         "dead_letters": (delete_dead_letters_before, settings.dead_letter_retention_days),
     }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
 from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
-from almanac.api.schemas import SourceOut, TaskAccepted
+from almanac.api.schemas import SourceHealthOut, SourceOut, TaskAccepted
 from almanac.core import tasks
 from almanac.core.domain import Trigger
 from almanac.db.models import Source
@@ -16,7 +18,32 @@ router = APIRouter(prefix="/sources", tags=["sources"])
 
 
 def _out(source: Source) -> SourceOut:
-    return SourceOut.model_validate(source, from_attributes=True)
+    return SourceOut.model_validate(
+        {**_columns(source), "health": _health(source)}, from_attributes=False
+    )
+
+
+def _columns(source: Source) -> dict[str, object]:
+    return {name: getattr(source, name) for name in SourceOut.model_fields if name != "health"}
+
+
+def _health(source: Source) -> SourceHealthOut:
+    leased = (
+        source.scrape_task_id is not None
+        and source.scrape_lease_until is not None
+        and source.scrape_lease_until > datetime.now(UTC)
+    )
+    return SourceHealthOut(
+        last_outcome=source.last_status,
+        last_run_at=source.last_run_at,
+        consecutive_failures=source.consecutive_failures,
+        last_event_count=source.last_event_count,
+        last_good_event_count=source.last_good_event_count,
+        suspect=source.health_reason is not None,
+        reason=source.last_error or source.health_reason,
+        next_run_at=source.next_run_at,
+        running_task_id=source.scrape_task_id if leased else None,
+    )
 
 
 @router.get("", response_model=list[SourceOut])
