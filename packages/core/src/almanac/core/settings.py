@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     task_max_retries: int = Field(default=3, ge=0, le=20)
     task_retry_base_seconds: float = Field(default=60.0, ge=0, le=86400)
     task_time_limit_seconds: int = Field(default=1800, ge=10, le=86400)
+    worker_shutdown_grace_seconds: int = Field(default=60, ge=1, le=3600)
     worker_max_tasks_per_child: int = Field(default=200, ge=1, le=100_000)
     daily_run_hour: int = Field(default=6, ge=0, le=23)
     daily_run_minute: int = Field(default=0, ge=0, le=59)
