@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     api_port: int = Field(default=8000, ge=1, le=65535)
     flower_port: int = Field(default=5555, ge=1, le=65535)
+    calendar_domain: str = Field(
+        default="almanac.invalid", pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+    )
+    """The right-hand side of every exported UID: set it once, as changing it changes them all."""
+    calendar_name: str = Field(default="Almanac", min_length=1, max_length=200)
 
     @field_validator("database_url")
     @classmethod

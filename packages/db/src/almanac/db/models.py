@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -40,6 +41,8 @@ NAMING = {
 SOURCE_KINDS = ("ical", "jsonld", "tribe", "css", "ical_links", "vanwezel", "mote")
 EVENT_STATUSES = ("scheduled", "cancelled", "postponed", "removed")
 RUN_STATUSES = ("running", "ok", "not_modified", "partial", "suspect", "failed")
+SEARCH_CONFIG = "english"
+"""The text search configuration of the events' search index, and of searches."""
 TRIGGERS = ("schedule", "api", "cli")
 TASK_STATES = ("received", "started", "retry", "success", "failure", "revoked", "rejected")
 """Celery's state names, lower-cased, for a task as its run history tells it."""
@@ -145,6 +148,14 @@ class VenueAlias(Base):
 class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
+        Index(
+            "ix_events_search",
+            func.to_tsvector(
+                literal_column(f"'{SEARCH_CONFIG}'::regconfig"),
+                text("(title || ' ') || coalesce(description, '')"),
+            ),
+            postgresql_using="gin",
+        ),
         UniqueConstraint("source_id", "external_id"),
         CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
         Index("ix_events_source_id_status", "source_id", "status"),
