@@ -138,6 +138,8 @@ class FeedVersion:
     count: int
     last_changed: datetime | None
     id_sum: int
+    sequence_sum: int
+    """Every change to an event raises its sequence, even two within one transaction."""
 
 
 def _filtered(columns: Sequence[Any], filters: OccurrenceFilters) -> Select[Any]:
@@ -159,10 +161,8 @@ def _filtered(columns: Sequence[Any], filters: OccurrenceFilters) -> Select[Any]
         query = query.where(Event.venue_id.in_(list(filters.venue_ids)))
     if filters.categories:
         wanted = [c.lower() for c in filters.categories]
-        category = func.unnest(Event.categories).table_valued("value").alias("category")
-        query = query.where(
-            exists(select(1).select_from(category).where(func.lower(category.c.value).in_(wanted)))
-        )
+        category = func.unnest(Event.categories).column_valued("category")
+        query = query.where(exists(select(1).where(func.lower(category).in_(wanted))))
     if filters.free is not None:
         query = query.where(is_free() if filters.free else ~is_free())
     if filters.query:
@@ -209,7 +209,7 @@ def list_occurrences(
 
 
 def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:
-    """How many rows `filters` gives, when the latest of them changed, and the sum of their ids.
+    """How many rows `filters` gives, when the latest of them changed, sums of ids and sequences.
 
     One aggregate over the same rows as `list_occurrences`, without reading them.
     """
@@ -218,11 +218,12 @@ def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:
             func.count(),
             func.max(last_changed()),
             func.coalesce(func.sum(Occurrence.id), 0),
+            func.coalesce(func.sum(Event.sequence), 0),
         ),
         filters,
     )
-    count, changed, id_sum = session.execute(query).one()
-    return FeedVersion(int(count), changed, int(id_sum))
+    count, changed, id_sum, sequence_sum = session.execute(query).one()
+    return FeedVersion(int(count), changed, int(id_sum), int(sequence_sum))
 
 
 @dataclass(frozen=True, slots=True)

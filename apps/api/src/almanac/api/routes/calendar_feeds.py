@@ -131,7 +131,10 @@ def _feed(
 
 def _etag(version: FeedVersion, name: str, domain: str) -> str:
     changed = version.last_changed.isoformat() if version.last_changed else "-"
-    key = f"{FORMAT_VERSION}|{version.count}|{changed}|{version.id_sum}|{name}|{domain}"
+    key = (
+        f"{FORMAT_VERSION}|{version.count}|{changed}|{version.id_sum}|{version.sequence_sum}"
+        f"|{name}|{domain}"
+    )
     return f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
 
 

@@ -6,7 +6,7 @@ import base64
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from almanac.api.deps import SessionDep
 from almanac.api.display_zones import display_zone
@@ -79,11 +79,9 @@ def list_events(
     response_model=EventDetailOut,
     responses={404: {"description": "No such event"}},
 )
-def get_event(
-    event_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep
-) -> EventDetailOut:
+def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
     """The event with its source, venue, every occurrence stored for it, and their moves."""
-    found = event_detail(session, event_id)
+    found = event_detail(session, event_id) if 0 < event_id <= MAX_ID else None
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id}")
     e, source = found.event, found.source
