@@ -142,7 +142,7 @@ class FeedVersion:
     """Every change to an event raises its sequence, even two within one transaction."""
 
 
-def _filtered(columns: Sequence[Any], filters: OccurrenceFilters) -> Select[Any]:
+def occurrences_query(columns: Sequence[Any], filters: OccurrenceFilters) -> Select[Any]:
     query = (
         select(*columns)
         .select_from(Occurrence)
@@ -188,7 +188,7 @@ def list_occurrences(
     limit: int | None = None,
 ) -> list[OccurrenceRow]:
     """Occurrences matching `filters`, by start (then id), after the keyset `after`."""
-    query = _filtered(
+    query = occurrences_query(
         (
             Occurrence,
             Event,
@@ -213,7 +213,7 @@ def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:
 
     One aggregate over the same rows as `list_occurrences`, without reading them.
     """
-    query = _filtered(
+    query = occurrences_query(
         (
             func.count(),
             func.max(last_changed()),
