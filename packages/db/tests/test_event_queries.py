@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from almanac.db.event_queries import OccurrenceFilters, occurrences_query, list_occurrences
+from almanac.db.event_queries import OccurrenceFilters, list_occurrences, occurrences_query
 from almanac.db.models import Event, Occurrence, Source
 
 START = datetime(2026, 12, 3, 19, tzinfo=UTC)
@@ -57,7 +57,9 @@ def test_words_are_found_stemmed_in_title_and_description_but_not_in_markup(
 
 
 def test_the_word_search_uses_its_index(db_session: Session) -> None:
-    query = occurrences_query((Occurrence.id,), OccurrenceFilters(WINDOW.start, WINDOW.end, query="jazz"))
+    query = occurrences_query(
+        (Occurrence.id,), OccurrenceFilters(WINDOW.start, WINDOW.end, query="jazz")
+    )
     sql = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     db_session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db_session.scalars(text(f"EXPLAIN {sql}")))
