@@ -74,7 +74,8 @@ def last_changed() -> ColumnElement[datetime]:
 def status_since() -> ColumnElement[datetime]:
     """When a removed occurrence was removed; for others, when it or its event last changed.
 
-    A cancelled occurrence has been cancelled at least since then.
+    A cancelled occurrence was cancelled then or before: its cancellation was
+    itself a change.
     """
     return case(
         (
