@@ -8,13 +8,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from almanac.db.models import Event, Occurrence
+from almanac.core.domain import EventIn, OccurrenceIn
+from almanac.db.event_writes import WritePlan, write_events
+from almanac.db.models import Event
+from almanac.db.window import Window
 from tests.support.stored_events import StoredEvents
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 EVERYTHING_SHOWN = [
     "Fiddle night",
@@ -226,42 +231,50 @@ def test_values_of_the_wrong_kind_are_a_422_with_details(
     assert response.json()["detail"]
 
 
+def _film_club(*starts: datetime) -> EventIn:
+    occurrences = tuple(
+        OccurrenceIn(f"week-{n}", start, start + timedelta(hours=2), False, "UTC")
+        for n, start in enumerate(starts)
+    )
+    return EventIn(external_id="film-club", title="Film club", price="$5", occurrences=occurrences)
+
+
 def test_one_event_with_its_occurrences_source_venue_and_moves(
     client: TestClient, db_session: Session, city: StoredEvents
 ) -> None:
     source = city.source("cinema", "The Cinema")
     hall = city.venue("picture-house", "Picture House")
-    first = city.event(source, "Film club", NOW + DAY, venue=hall, price="$5")
-    event = db_session.get(Event, first.event_id)
-    assert event is not None
-    first.previous_starts_at = NOW + DAY - timedelta(hours=2)
-    db_session.add(
-        Occurrence(
-            event_id=event.id,
-            recurrence_key="second",
-            starts_at=NOW + 8 * DAY,
-            ends_at=NOW + 8 * DAY + timedelta(hours=2),
-            timezone="America/New_York",
-            status="removed",
-            removed_at=NOW,
-            content_hash="x",
-        )
-    )
-    db_session.flush()
+    plan = WritePlan(Window(NOW - DAY, NOW + 400 * DAY), NOW)
+    first, second = NOW + DAY, NOW + 8 * DAY
+    write_events(db_session, source.id, [_film_club(first, second)], plan)
+    write_events(db_session, source.id, [_film_club(first + HOUR, second)], plan)
+    write_events(db_session, source.id, [_film_club(first + 2 * HOUR)], plan)
+    db_session.execute(update(Event).where(Event.source_id == source.id).values(venue_id=hall.id))
+    event_id = db_session.scalars(select(Event.id).where(Event.source_id == source.id)).one()
 
-    response = client.get(f"/events/{event.id}")
+    response = client.get(f"/events/{event_id}")
     assert response.status_code == 200
     body = response.json()
     assert (body["title"], body["source"], body["free"]) == ("Film club", "cinema", False)
     assert body["source_detail"]["name"] == "The Cinema"
     assert body["venue"]["name"] == "Picture House"
-    assert [o["status"] for o in body["occurrences"]] == ["scheduled", "removed"]
-    assert body["occurrences"][0]["id"] == first.id
-    assert body["occurrences"][1]["removed_at"] is not None
-    (move,) = body["moves"]
-    assert move["occurrence_id"] == first.id
-    assert datetime.fromisoformat(move["previous_starts_at"]) == NOW + DAY - timedelta(hours=2)
-    assert datetime.fromisoformat(move["starts_at"]) == NOW + DAY
+    assert body["sequence"] == 2
+    occurrences = body["occurrences"]
+    assert [o["status"] for o in occurrences] == ["scheduled", "removed"]
+    assert occurrences[1]["removed_at"] is not None
+    assert datetime.fromisoformat(occurrences[0]["previous_starts_at"]) == first + HOUR
+    moves = [
+        (m["occurrence_id"], _moment(m["previous_starts_at"]), _moment(m["starts_at"]))
+        for m in body["moves"]
+    ]
+    assert moves == [
+        (occurrences[0]["id"], first, first + HOUR),
+        (occurrences[0]["id"], first + HOUR, first + 2 * HOUR),
+    ]
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 @pytest.mark.parametrize("event_id", ["999999", "0", "-4", str(2**70)])

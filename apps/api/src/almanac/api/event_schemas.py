@@ -75,11 +75,13 @@ class SourceRefOut(BaseModel):
 
 
 class MoveOut(BaseModel):
-    """An occurrence that moved: where it was, and where it is now."""
+    """An occurrence that moved: where it started before, and where after."""
 
     occurrence_id: int
     previous_starts_at: datetime
     starts_at: datetime
+    moved_at: datetime
+    """When Almanac found it moved."""
 
 
 class StoredOccurrenceOut(OccurrenceOut):
@@ -94,4 +96,4 @@ class EventDetailOut(EventOut):
     occurrences: list[StoredOccurrenceOut]
     """Every occurrence stored for the event, past, removed and cancelled ones included."""
     moves: list[MoveOut]
-    """The occurrences that moved, each with its start before its latest move."""
+    """Every move of the event's occurrences, oldest first."""

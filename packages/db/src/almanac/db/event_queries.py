@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from almanac.db.models import SEARCH_CONFIG, Event, Occurrence, Source, Venue
+from almanac.db.models import SEARCH_CONFIG, Event, Occurrence, OccurrenceMove, Source, Venue
 
 STATUSES = ("scheduled", "cancelled", "postponed", "removed")
 SHOWN_BY_DEFAULT = ("scheduled", "cancelled", "postponed")
@@ -237,6 +237,8 @@ class EventDetail:
     free: bool
     occurrences: list[tuple[Occurrence, str]]
     """Each occurrence, by start, with its status as people see it."""
+    moves: list[OccurrenceMove]
+    """Every move of its occurrences, oldest first."""
 
 
 def event_detail(session: Session, event_id: int) -> EventDetail | None:
@@ -256,7 +258,15 @@ def event_detail(session: Session, event_id: int) -> EventDetail | None:
         .where(Occurrence.event_id == event_id)
         .order_by(Occurrence.starts_at, Occurrence.id)
     ).all()
-    return EventDetail(event, source, venue, bool(free), [(o, s) for o, s in occurrences])
+    moves = session.scalars(
+        select(OccurrenceMove)
+        .join(Occurrence, OccurrenceMove.occurrence_id == Occurrence.id)
+        .where(Occurrence.event_id == event_id)
+        .order_by(OccurrenceMove.moved_at, OccurrenceMove.id)
+    ).all()
+    return EventDetail(
+        event, source, venue, bool(free), [(o, s) for o, s in occurrences], list(moves)
+    )
 
 
 def ids_of_slugs(

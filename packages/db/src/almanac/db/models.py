@@ -218,6 +218,21 @@ class Occurrence(Base):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class OccurrenceMove(Base):
+    """An occurrence that moved: where it started before, and where after."""
+
+    __tablename__ = "occurrence_moves"
+
+    id: Mapped[int] = _id()
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    previous_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    """When a run found it moved."""
+
+
 class ScrapeRun(Base):
     __tablename__ = "scrape_runs"
     __table_args__ = (

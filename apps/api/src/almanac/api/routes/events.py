@@ -90,9 +90,13 @@ def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
         for o, shown in found.occurrences
     ]
     moves = [
-        MoveOut(occurrence_id=o.id, previous_starts_at=o.previous_starts_at, starts_at=o.starts_at)
-        for o, _ in found.occurrences
-        if o.previous_starts_at is not None
+        MoveOut(
+            occurrence_id=m.occurrence_id,
+            previous_starts_at=m.previous_starts_at,
+            starts_at=m.starts_at,
+            moved_at=m.moved_at,
+        )
+        for m in found.moves
     ]
     return EventDetailOut(
         **_event(e, source.slug, found.venue, found.free).model_dump(),
