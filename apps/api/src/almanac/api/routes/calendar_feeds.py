@@ -6,7 +6,8 @@ STATUS:CANCELLED, for 30 days after they were cancelled or removed, so that
 subscribed calendars drop them; then they are left out. Each response
 carries an ETag and a Last-Modified computed in one aggregate query before
 the body is built, and a client that sends either back gets a 304 when
-nothing in the feed changed.
+nothing in the feed changed; one that does not gets the body built last for
+the same URL and ETag, when this process still has it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from almanac.api.event_filters import (
     event_filter_params,
     resolve_filters,
 )
+from almanac.api.feed_cache import feed_cache
 from almanac.api.ical_export import feed_calendar
 from almanac.db.event_queries import (
     STATUSES,
@@ -125,7 +127,11 @@ def _feed(
         )
     if _not_modified(request, headers["ETag"], version.last_changed):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    body = feed_calendar(list_occurrences(session, filters), name=name, domain=domain)
+    url = str(request.url)
+    body = feed_cache.get(url, headers["ETag"])
+    if body is None:
+        body = feed_calendar(list_occurrences(session, filters), name=name, domain=domain)
+        feed_cache.put(url, headers["ETag"], body)
     return Response(body, media_type=CONTENT_TYPE, headers=headers)
 
 
