@@ -282,3 +282,12 @@ def test_an_unknown_event_is_a_404(client: TestClient, event_id: str) -> None:
     response = client.get(f"/events/{event_id}")
     assert response.status_code == 404
     assert response.json() == {"detail": f"no event {event_id}"}
+
+
+@pytest.mark.parametrize("words", ["the", "!!! & | <->", "'", "\\", "-", '"unclosed', "a:*"])
+def test_any_words_are_searched_without_an_error(
+    client: TestClient, city: StoredEvents, words: str
+) -> None:
+    response = client.get("/events", params={"q": words})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
