@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated
 
@@ -262,10 +263,145 @@ def dead_letters_replay(letter_id: int) -> None:
     console.print(f"Replayed dead letter {letter_id}: task {task_id}")
 
 
+@app.command()
+def runs(
+    source: Annotated[str | None, typer.Option(help="Only this source's tasks")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only tasks that failed")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Task runs, newest first. Exits 1 if any of those listed failed."""
+    from almanac.pipeline.operator_views import UnknownSource, task_runs
+    from almanac.pipeline.sessions import sessions
+
+    try:
+        lines = task_runs(sessions(), source, failed, limit)
+    except UnknownSource as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps([asdict(line) for line in lines], default=str))
+    else:
+        table = Table("started", "task", "source", "state", "retries", "runtime", "worker", "error")
+        for line in lines:
+            table.add_row(
+                f"{line.started_at:%Y-%m-%d %H:%M:%S}" if line.started_at else "",
+                line.task_name.removeprefix("almanac."),
+                line.source or "",
+                line.state,
+                str(line.retries),
+                f"{line.runtime_seconds:.1f}s" if line.runtime_seconds is not None else "",
+                line.worker or "",
+                (line.error or "")[:120],
+            )
+        console.print(table)
+    if any(line.state in ("failure", "rejected") for line in lines):
+        raise typer.Exit(1)
+
+
+@app.command()
+def events(
+    start: Annotated[
+        datetime | None, typer.Option("--from", help="Window start (default: now)")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", help="Window end (default: 30 days on)")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only this source (repeat for several)")
+    ] = None,
+    q: Annotated[str | None, typer.Option("--q", help="Words in the title or description")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Events in a time window, by start, as `GET /events` lists them."""
+    from almanac.pipeline.operator_views import UnknownSource, upcoming_events
+    from almanac.pipeline.sessions import sessions
+
+    zone = get_settings().zone
+    begin = _aware(start, zone) if start else datetime.now(UTC)
+    finish = _aware(end, zone) if end else begin + timedelta(days=30)
+    if finish <= begin:
+        errors.print("almanac: --to must be after --from")
+        raise typer.Exit(2)
+    try:
+        lines = upcoming_events(sessions(), begin, finish, source or [], q, limit)
+    except UnknownSource as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps([asdict(line) for line in lines], default=str))
+        return
+    table = Table("starts", "title", "source", "venue", "status")
+    for line in lines:
+        when = line.starts_at.astimezone(zone)
+        table.add_row(
+            f"{when:%a %Y-%m-%d}" if line.all_day else f"{when:%a %Y-%m-%d %H:%M}",
+            line.title,
+            line.source,
+            line.venue or "",
+            line.status,
+        )
+    console.print(table)
+
+
+def _aware(moment: datetime, zone: tzinfo) -> datetime:
+    """A time typed without a zone is read in the city's."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+@app.command()
+def health(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """PostgreSQL, Redis, workers and beat, as `GET /health/ready` checks them.
+    Exits 1 if one of them fails."""
+    from sqlalchemy import text
+
+    from almanac.core.readiness import readiness, worker_names
+    from almanac.pipeline.sessions import sessions
+    from almanac.worker.celery_app import app as celery
+
+    settings = get_settings()
+
+    def select_one() -> None:
+        with sessions()() as session:
+            session.execute(text("SELECT 1"))
+
+    checks = readiness(
+        select_one,
+        settings.redis_url,
+        lambda seconds: worker_names(celery.control.ping(timeout=seconds)),
+        settings.beat_stale_after_seconds,
+    )
+    healthy = all(check.ok for check in checks.values())
+    if as_json:
+        print(json.dumps({name: asdict(check) for name, check in checks.items()}))
+    else:
+        table = Table("check", "ok", "detail")
+        for name, check in checks.items():
+            table.add_row(name, "yes" if check.ok else "NO", check.detail)
+        console.print(table)
+    if not healthy:
+        raise typer.Exit(1)
+
+
 def main() -> None:
-    """Entry point: errors Almanac expects become one line and exit code 1."""
+    """Entry point: an error becomes one line and exit code 1, not a traceback
+    (`ALMANAC_LOG_LEVEL=DEBUG` shows the traceback)."""
     try:
         app()
     except AlmanacError as exc:
         errors.print(f"almanac: {exc}")
         sys.exit(1)
+    except Exception as exc:
+        if _debugging():
+            raise
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        errors.print(f"almanac: {type(exc).__name__}: {first_line}")
+        sys.exit(1)
+
+
+def _debugging() -> bool:
+    try:
+        return get_settings().log_level == "DEBUG"
+    except AlmanacError:
+        return False
