@@ -196,3 +196,55 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(committed_db: None)
     assert result.stderr.startswith("almanac: OperationalError:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_sources_are_shown_edited_disabled_and_exported(
+    engine: Engine, committed_db: None, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  - {slug: folk, name: Folk, kind: ical, url: https://folk.example/a.ics}\n"
+        "  - slug: hall\n"
+        "    name: Hall\n"
+        "    kind: css\n"
+        "    url: https://hall.example/events\n"
+        "    config: {item: article, title: h2, date: .date}\n"
+        "    schedule: '0 7 * * *'\n"
+    )
+    assert _almanac("sources", "import", str(sources)).returncode == 0
+
+    shown = json.loads(_almanac("sources", "show", "hall", "--json").stdout)
+    assert shown["source"]["schedule"] == "0 7 * * *"
+    assert shown["health"]["next_run_at"] is not None
+    assert "never run" in _almanac("sources", "show", "folk").stdout
+
+    edited = _almanac("sources", "edit", "folk", "--name", "Folk Club", "--schedule", "30 8 * * 1")
+    assert edited.returncode == 0, edited.stderr
+    assert "folk: updated." in edited.stdout
+    wrong = _almanac("sources", "edit", "folk", "--schedule", "every day")
+    assert wrong.returncode == 2
+    assert "schedule" in wrong.stderr
+    bad_config = _almanac("sources", "edit", "hall", "--config", json.dumps({"title": "h2"}))
+    assert bad_config.returncode == 2
+    assert "item" in bad_config.stderr
+    assert _almanac("sources", "disable", "hall").returncode == 0
+    missing = _almanac("sources", "disable", "nowhere")
+    assert missing.returncode == 2
+    assert "nowhere" in missing.stderr
+
+    with Session(engine) as session:
+        folk = session.scalars(select(Source).where(Source.slug == "folk")).one()
+        hall = session.scalars(select(Source).where(Source.slug == "hall")).one()
+    assert (folk.name, folk.schedule) == ("Folk Club", "30 8 * * 1")
+    assert not hall.enabled
+    assert hall.config == {"item": "article", "title": "h2", "date": ".date"}  # left as it was
+
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(_almanac("sources", "export").stdout)
+    again = _almanac("sources", "import", str(exported))
+    assert again.returncode == 0, again.stderr
+    assert "0 created, 0 updated, 2 unchanged" in again.stdout
+    assert _almanac("sources", "enable", "hall").returncode == 0
+    with Session(engine) as session:
+        assert session.scalars(select(Source.enabled).where(Source.slug == "hall")).one()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,6 +29,7 @@ dead_letters_app = typer.Typer(
 )
 app.add_typer(dead_letters_app, name="dead-letters")
 
+T = TypeVar("T")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -139,6 +141,135 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
             s.url,
         )
     console.print(table)
+
+
+@sources_app.command("show")
+def sources_show(
+    slug: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """One source: its settings, its health and its last runs."""
+    from almanac.pipeline.operator_views import task_runs
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import current_spec
+    from almanac.pipeline.sources import source_health
+
+    spec = _known_source(lambda: current_spec(sessions(), slug))
+    (health,) = [h for h in source_health(sessions()) if h.slug == slug]
+    runs = task_runs(sessions(), slug, failed=False, limit=5)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "source": spec.model_dump(mode="json"),
+                    "health": asdict(health),
+                    "runs": [asdict(run) for run in runs],
+                },
+                default=str,
+            )
+        )
+        return
+    table = Table("", slug, show_header=False)
+    for field, value in spec.model_dump(mode="json").items():
+        table.add_row(field, json.dumps(value) if isinstance(value, dict | list) else str(value))
+    table.add_row("last status", health.last_status or "never run")
+    table.add_row("last run", f"{health.last_run_at:%Y-%m-%d %H:%M}" if health.last_run_at else "")
+    table.add_row("next run", f"{health.next_run_at:%Y-%m-%d %H:%M}" if health.next_run_at else "")
+    table.add_row("consecutive failures", str(health.consecutive_failures))
+    table.add_row(
+        "events last run", "" if health.last_event_count is None else str(health.last_event_count)
+    )
+    table.add_row("problem", health.health_reason or health.last_error or "")
+    console.print(table)
+    for run in runs:
+        console.print(
+            f"  {run.started_at:%Y-%m-%d %H:%M} {run.state} task {run.task_id}"
+            if run.started_at
+            else f"  {run.state} task {run.task_id}"
+        )
+
+
+@sources_app.command("edit")
+def sources_edit(
+    slug: str,
+    name: Annotated[str | None, typer.Option()] = None,
+    url: Annotated[str | None, typer.Option()] = None,
+    config: Annotated[str | None, typer.Option(help="The kind's options, as JSON")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA zone of the source")] = None,
+    schedule: Annotated[
+        str | None, typer.Option(help="Cron expression; an empty one for the daily default")
+    ] = None,
+) -> None:
+    """Change some of a source's settings; the result is checked before it is saved."""
+    changes: dict[str, object] = {}
+    for field, value in (("name", name), ("url", url), ("timezone", timezone)):
+        if value is not None:
+            changes[field] = value
+    if schedule is not None:
+        changes["schedule"] = schedule or None
+    if config is not None:
+        try:
+            changes["config"] = json.loads(config)
+        except json.JSONDecodeError as exc:
+            errors.print(f"almanac: --config is not JSON: {exc}")
+            raise typer.Exit(2) from None
+    if not changes:
+        errors.print(
+            "almanac: nothing to change: give --name, --url, --config, --timezone or --schedule"
+        )
+        raise typer.Exit(2)
+    _save_edit(slug, changes)
+
+
+@sources_app.command("enable")
+def sources_enable(slug: str) -> None:
+    """Scrape the source again, on its schedule or the daily run."""
+    _save_edit(slug, {"enabled": True})
+
+
+@sources_app.command("disable")
+def sources_disable(slug: str) -> None:
+    """Stop scraping the source; its events stay."""
+    _save_edit(slug, {"enabled": False})
+
+
+@sources_app.command("export")
+def sources_export() -> None:
+    """Print every source as a sources file (`almanac sources import` reads it back)."""
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import export_sources
+
+    print(export_sources(sessions()), end="")
+
+
+def _known_source(read: Callable[[], T]) -> T:
+    from almanac.core.errors import SourceNotFound
+
+    try:
+        return read()
+    except SourceNotFound as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _save_edit(slug: str, changes: dict[str, object]) -> None:
+    from pydantic import ValidationError
+
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import edit_source
+    from almanac.pipeline.sources import SourcesFileError
+
+    try:
+        result = _known_source(lambda: edit_source(sessions(), get_settings(), slug, changes))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        errors.print(f"almanac: {slug}: {problems}")
+        raise typer.Exit(2) from None
+    except SourcesFileError as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"{slug}: {'updated' if result.updated else 'unchanged'}.")
 
 
 @app.command()
