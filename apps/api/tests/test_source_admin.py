@@ -25,7 +25,8 @@ def _new(**fields: Any) -> dict[str, Any]:
 
 
 def _problems(response: Any) -> str:
-    return " ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in response.json()["detail"])
+    errors = response.json()["detail"]
+    return " ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
 
 
 def test_a_new_source_is_saved_shown_and_planned(client: TestClient) -> None:

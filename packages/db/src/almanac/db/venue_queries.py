@@ -39,12 +39,12 @@ def _counted() -> Select[Venue, int]:
 
 def venues_with_counts(session: Session) -> list[VenueCount]:
     """Every venue by name, with how many events it has."""
-    return [VenueCount(venue, count) for venue, count in session.execute(_counted()).tuples()]
+    return [VenueCount(venue, count) for venue, count in session.execute(_counted())]
 
 
 def venue_with_count(session: Session, slug: str) -> VenueCount:
     """The venue with this slug; raises `VenueNotFound`."""
-    row = session.execute(_counted().where(Venue.slug == slug)).tuples().first()
+    row = session.execute(_counted().where(Venue.slug == slug)).first()
     if row is None:
         raise VenueNotFound(f"no venue {slug!r}")
     return VenueCount(*row)
@@ -94,12 +94,13 @@ def _venue(session: Session, slug: str) -> Venue:
 
 def category_counts(session: Session) -> list[CategoryCount]:
     """Every category events carry, with how many events (not removed) carry it; most first."""
-    name = func.unnest(Event.categories).column_valued("name")
-    rows = session.execute(
-        select(name, func.count(func.distinct(Event.id)).label("n"))
-        .select_from(Event)
+    tagged = (
+        select(func.unnest(Event.categories).label("name"), Event.id.label("event_id"))
         .where(Event.status != EventStatus.REMOVED)
-        .group_by(name)
-        .order_by(func.count(func.distinct(Event.id)).desc(), name)
-    ).tuples()
-    return [CategoryCount(str(category), count) for category, count in rows]
+        .subquery()
+    )
+    events = func.count(func.distinct(tagged.c.event_id))
+    rows = session.execute(
+        select(tagged.c.name, events).group_by(tagged.c.name).order_by(events.desc(), tagged.c.name)
+    )
+    return [CategoryCount(str(name), count) for name, count in rows]
