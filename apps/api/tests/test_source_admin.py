@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from almanac.core.settings import get_settings
 from almanac.db.models import Event, Occurrence, Source
 
 CSS_CONFIG = {"item": ".show", "title": ".show__title", "date": ".show__date"}
@@ -155,3 +157,19 @@ def test_delete_with_purge_deletes_the_events(client: TestClient, db_session: Se
     enabled = client.patch("/sources/river-stage", json={"enabled": True}).json()
     assert enabled["enabled"] is True
     assert enabled["next_run_at"] is not None
+
+
+def test_a_preview_no_worker_answers_is_a_504(
+    client: TestClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "preview_timeout_seconds", 0.5)
+    response = client.post("/sources/preview", json=_new())
+    assert response.status_code == 504
+    assert "no worker read the source within 0.5 s" in response.json()["detail"]
+    assert db_session.scalar(select(func.count()).select_from(Source)) == 0
+
+
+def test_a_preview_checks_the_config_first(client: TestClient) -> None:
+    response = client.post("/sources/preview", json=_new(config={"title": ".t"}))
+    assert response.status_code == 422
+    assert "'item' is missing" in _problems(response)

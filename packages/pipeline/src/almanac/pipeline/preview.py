@@ -72,13 +72,7 @@ def preview_source(
         if own:
             http.close()
     if not events and not problems:
-        problems.append(
-            ParseProblem(
-                f"the {kind} parser found no events in the window it reads "
-                f"({context.window_start.date()} to {context.window_end.date()})",
-                url,
-            )
-        )
+        problems.append(ParseProblem(_nothing_found(kind, config, context), url))
     return Preview(
         events=[_event(event) for event in events[:MAX_EVENTS_SHOWN]],
         problems=[problem.as_dict() for problem in problems],
@@ -86,6 +80,16 @@ def preview_source(
         requests=fetcher.trace.requests,
         bytes=fetcher.trace.bytes,
     )
+
+
+def _nothing_found(kind: str, config: dict[str, Any], context: ParseContext) -> str:
+    reason = (
+        f"the {kind} parser found no events between {context.window_start.date()} "
+        f"and {context.window_end.date()}"
+    )
+    if kind == SourceKind.CSS:
+        reason += f": does the 'item' selector {config.get('item')!r} match the page's events?"
+    return reason
 
 
 def _read(

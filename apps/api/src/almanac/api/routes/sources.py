@@ -147,6 +147,7 @@ def preview(proposed: SourcePreviewIn, celery: CeleryDep, settings: SettingsDep)
         tasks.PREVIEW_SOURCE,
         kwargs=proposed.model_dump(mode="json", include={"kind", "url", "config", "timezone"}),
         priority=tasks.PRIORITY_NOW,
+        expires=settings.preview_timeout_seconds,  # nobody waits for it after that
     )
     try:
         return result.get(timeout=settings.preview_timeout_seconds, propagate=True)
