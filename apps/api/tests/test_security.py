@@ -212,3 +212,22 @@ def test_development_warns_about_the_example_key(tmp_path: Path) -> None:
     result = _start_api(tmp_path, ALMANAC_ENV="development", ALMANAC_API_KEYS="change-me-api-key")
     assert result.returncode == 0, result.stderr
     assert "example key" in result.stderr
+
+
+def test_an_unforeseen_error_answers_in_the_one_shape_without_its_traceback() -> None:
+    from almanac.api.deps import get_session
+    from almanac.api.main import app
+
+    def broken() -> Iterator[None]:
+        raise RuntimeError("secret internals")
+        yield
+
+    app.dependency_overrides[get_session] = broken
+    try:
+        with TestClient(app, raise_server_exceptions=False) as api:
+            response = api.get("/sources")
+    finally:
+        app.dependency_overrides.clear()
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Almanac met an unexpected error; the API's log says more"}
+    assert "secret internals" not in response.text

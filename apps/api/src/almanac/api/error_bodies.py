@@ -9,13 +9,9 @@ same shape, without its traceback.
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
-
-log = logging.getLogger("almanac.api")
 
 
 async def _data_error(request: Request, exc: Exception) -> JSONResponse:
@@ -27,7 +23,7 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+    # Starlette raises the error again once this answer is sent, so the server logs it.
     return JSONResponse(
         {"detail": "Almanac met an unexpected error; the API's log says more"},
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
