@@ -12,6 +12,7 @@ from almanac.api.body_limit import BodyLimitMiddleware
 from almanac.api.error_bodies import add_error_handlers
 from almanac.api.request_ids import RequestIdMiddleware, configure_logging
 from almanac.api.routes import (
+    calendar_feeds,
     categories,
     dead_letters,
     events,
@@ -40,7 +41,8 @@ def create_app() -> FastAPI:
         version="0.1.0",
         dependencies=[Depends(require_api_key)],
     )
-    for module in (health, sources, venues, categories, runs, events, tasks, dead_letters, metrics):
+    routers = (health, sources, venues, categories, runs, events, calendar_feeds, tasks)
+    for module in (*routers, dead_letters, metrics):
         app.include_router(module.router)
     add_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)

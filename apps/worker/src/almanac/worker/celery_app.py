@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> Celery:
         worker_send_task_events=True,
         worker_prefetch_multiplier=1,
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        worker_soft_shutdown_timeout=settings.worker_shutdown_grace_seconds,
         worker_hijack_root_logger=True,
         worker_log_format=log_context.TEXT_FORMAT,
         worker_task_log_format=log_context.TEXT_FORMAT,

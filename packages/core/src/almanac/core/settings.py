@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     task_max_retries: int = Field(default=3, ge=0, le=20)
     task_retry_base_seconds: float = Field(default=60.0, ge=0, le=86400)
     task_time_limit_seconds: int = Field(default=1800, ge=10, le=86400)
+    worker_shutdown_grace_seconds: int = Field(default=60, ge=1, le=3600)
     worker_max_tasks_per_child: int = Field(default=200, ge=1, le=100_000)
     daily_run_hour: int = Field(default=6, ge=0, le=23)
     daily_run_minute: int = Field(default=0, ge=0, le=59)
@@ -68,6 +69,11 @@ class Settings(BaseSettings):
     """Comma-separated origins whose pages may call the API (`cors_origin_list`)."""
     api_max_body_bytes: int = Field(default=1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     preview_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    calendar_domain: str = Field(
+        default="almanac.invalid", pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+    )
+    """The right-hand side of every exported UID: set it once, as changing it changes them all."""
+    calendar_name: str = Field(default="Almanac", min_length=1, max_length=200)
 
     @field_validator("database_url")
     @classmethod
