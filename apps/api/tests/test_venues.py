@@ -76,6 +76,10 @@ def test_a_merge_moves_the_events_and_keeps_the_names(
     other = _venue(db_session, "city-hall-main-st", "City Hall  (Main St)", "city hall")
     _events(db_session, hall, 2, [])
     _events(db_session, other, 3, [])
+    moved_ids = {
+        e.external_id for e in db_session.scalars(select(Event).where(Event.venue_id == other.id))
+    }
+    before = max(e.updated_at for e in db_session.scalars(select(Event)))
 
     merged = client.post("/venues/town-hall/merge", json={"venue": "city-hall-main-st"})
     assert merged.status_code == 200, merged.text
@@ -85,7 +89,10 @@ def test_a_merge_moves_the_events_and_keeps_the_names(
     assert client.get("/venues/city-hall-main-st").status_code == 404
     assert [v["slug"] for v in client.get("/venues").json()] == ["town-hall"]
     db_session.expire_all()
-    assert {e.venue_id for e in db_session.scalars(select(Event))} == {hall.id}
+    events = list(db_session.scalars(select(Event)))
+    assert {e.venue_id for e in events} == {hall.id}
+    moved = [e for e in events if e.external_id in moved_ids]
+    assert all(e.updated_at > before for e in moved)  # feeds see the change
 
 
 def test_a_bad_merge_changes_nothing(client: TestClient, db_session: Session) -> None:

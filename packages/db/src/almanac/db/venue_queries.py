@@ -71,7 +71,12 @@ def merge_venues(session: Session, survivor_slug: str, merged_slug: str) -> Venu
         raise ValueError(f"a venue cannot be merged into itself ({survivor_slug!r})")
     survivor = _venue(session, survivor_slug)
     merged = _venue(session, merged_slug)
-    session.execute(update(Event).where(Event.venue_id == merged.id).values(venue_id=survivor.id))
+    # A moved event has changed: feeds and listings that ask what changed since must see it.
+    session.execute(
+        update(Event)
+        .where(Event.venue_id == merged.id)
+        .values(venue_id=survivor.id, updated_at=func.statement_timestamp())
+    )
     session.execute(
         update(VenueAlias).where(VenueAlias.venue_id == merged.id).values(venue_id=survivor.id)
     )
