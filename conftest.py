@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.support.api_keys import API_KEY, AUTH
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process
 from tests.support.workers import start_worker
@@ -43,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "ALMANAC_FETCH_RETRY_BASE_SECONDS": "0.05",
             "ALMANAC_TASK_RETRY_BASE_SECONDS": "0.2",
             "ALMANAC_TASK_MAX_RETRIES": "2",
+            "ALMANAC_API_KEYS": API_KEY,
         }
     )
 
@@ -157,7 +159,11 @@ def maintenance_process(
 
 @pytest.fixture
 def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClient]:
-    """The API in this process, its database sessions inside the test's transaction."""
+    """The API in this process, its database sessions inside the test's transaction.
+
+    It sends the session's API key with every request; a test about keys
+    overrides or drops the `Authorization` header.
+    """
     from almanac.api.deps import get_session
     from almanac.api.main import app
 
@@ -166,6 +172,6 @@ def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClie
             yield s
 
     app.dependency_overrides[get_session] = session
-    with TestClient(app) as client:
+    with TestClient(app, headers=AUTH) as client:
         yield client
     app.dependency_overrides.clear()

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.api_keys import AUTH
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process, bin_path, free_port, start_from_procfile, wait_until
 
@@ -80,7 +81,7 @@ def test_a_source_goes_from_trigger_to_worker_to_database_to_api(
     assert ready["checks"]["workers"]["ok"]
     assert ready["checks"]["beat"]["ok"]  # beat's heartbeat reaches the API through Redis
 
-    accepted = httpx.post(f"{api}/sources/folk-club/scrape")
+    accepted = httpx.post(f"{api}/sources/folk-club/scrape", headers=AUTH)
     assert accepted.status_code == 202
     status_url = accepted.json()["status_url"]
     wait_until(

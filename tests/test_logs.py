@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from almanac.db.models import Source
+from tests.support.api_keys import AUTH
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import free_port, start_from_procfile, wait_until
 from tests.support.workers import FEED, start_worker
@@ -53,7 +54,7 @@ def test_json_lines_carry_the_request_id_from_the_api_into_the_task(
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{base}/health"), 60, "the API")
         accepted = httpx.post(
-            f"{base}/sources/folk-club/scrape", headers={"X-Request-ID": "req-json-1"}
+            f"{base}/sources/folk-club/scrape", headers={"X-Request-ID": "req-json-1"} | AUTH
         )
         assert accepted.status_code == 202
         status_url = accepted.json()["status_url"]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from almanac.db.models import ScrapeRun, Source
 from almanac.worker import app
 from almanac.worker.tasks import send_scrape_task
+from tests.support.api_keys import AUTH
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import BIN, Process, procfile, wait_until
 
@@ -38,7 +39,7 @@ def api() -> Iterator[TestClient]:
     """The API with its own database sessions: what it writes, the worker sees."""
     from almanac.api.main import app as api_app
 
-    with TestClient(api_app) as client:
+    with TestClient(api_app, headers=AUTH) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from almanac.db.models import Source
 from almanac.worker import app
+from tests.support.api_keys import AUTH
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process, wait_until
 
@@ -34,7 +35,7 @@ def api(committed_db: None, redis_url: str) -> Iterator[TestClient]:
     """The API reading what the worker committed."""
     from almanac.api.main import app as api_app
 
-    with TestClient(api_app) as client:
+    with TestClient(api_app, headers=AUTH) as client:
         yield client
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from almanac.core.domain import SLUG_PATTERN, SourceKind
+from almanac.core.sources import SourceSpec
 
 
 class SourceHealthOut(BaseModel):
@@ -31,9 +34,11 @@ class SourceOut(BaseModel):
     name: str
     kind: str
     url: str
+    config: dict[str, Any]
     enabled: bool
     schedule: str | None
     timezone: str | None
+    default_categories: list[str]
     next_run_at: datetime | None
     """When the source's schedule (or else the daily run) sends its next scrape."""
     last_run_at: datetime | None
@@ -43,6 +48,101 @@ class SourceOut(BaseModel):
     consecutive_failures: int
     last_event_count: int | None
     health: SourceHealthOut
+
+
+class SourceChanges(BaseModel):
+    """The fields of a source to change; those left out keep their value (slug cannot change)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    kind: SourceKind | None = None
+    url: str | None = None
+    config: dict[str, Any] | None = None
+    schedule: str | None = None
+    """Null goes back to the daily run."""
+    timezone: str | None = None
+    enabled: bool | None = None
+    default_categories: list[str] | None = None
+
+
+class SourceDisabled(SourceOut):
+    events_purged: int
+    """How many of its events were deleted (`?purge=true`); 0 otherwise."""
+
+
+class SourcePreviewIn(SourceSpec):
+    """A source as `POST /sources` takes it; slug and name may be left out."""
+
+    slug: str = Field(default="preview", pattern=SLUG_PATTERN)
+    name: str = Field(default="preview", min_length=1)
+
+
+class PreviewOccurrenceOut(BaseModel):
+    starts_at: datetime
+    ends_at: datetime | None
+    all_day: bool
+    timezone: str
+    status: str
+    title: str | None
+
+
+class PreviewEventOut(BaseModel):
+    external_id: str
+    title: str
+    description: str | None
+    url: str | None
+    image_url: str | None
+    location: str | None
+    categories: list[str]
+    price: str | None
+    status: str
+    occurrences: list[PreviewOccurrenceOut]
+
+
+class ProblemOut(BaseModel):
+    reason: str
+    item: str | None
+    """The URL or item the problem is about, when there is one."""
+
+
+class SourcePreviewOut(BaseModel):
+    """What a scrape of the proposed source would find; nothing was saved."""
+
+    event_count: int
+    events: list[PreviewEventOut]
+    """The events it would create (the first 500)."""
+    problems: list[ProblemOut]
+    """Why events were skipped, or why the source yields nothing."""
+    requests: int
+    bytes: int
+
+
+class VenueOut(BaseModel):
+    slug: str
+    name: str
+    address: str | None
+    url: str | None
+    event_count: int
+    """Events at the venue, removed ones left out."""
+
+
+class VenueDetailOut(VenueOut):
+    aliases: list[str]
+    """Other spellings of the venue's name that sources use."""
+
+
+class VenueMergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    venue: str = Field(min_length=1, max_length=100)
+    """The slug of the venue to merge into this one; it is deleted."""
+
+
+class CategoryOut(BaseModel):
+    name: str
+    event_count: int
+    """Events in the category, removed ones left out."""
 
 
 class TaskAccepted(BaseModel):

@@ -24,6 +24,7 @@ from almanac.core.errors import ScrapeFailed
 from almanac.core.settings import get_settings
 from almanac.pipeline.due_runs import dispatch_due as run_dispatch_due
 from almanac.pipeline.due_runs import plan_next_daily_run
+from almanac.pipeline.preview import preview_source as run_preview
 from almanac.pipeline.retention import prune as run_prune
 from almanac.pipeline.retries import backoff_seconds
 from almanac.pipeline.scrape import scrape_source as run_scrape
@@ -102,6 +103,18 @@ def send_scrape_task(slug: str, task_id: str, trigger: str) -> None:
         task_id=task_id,
         priority=names.scrape_priority(trigger),
     )
+
+
+@app.task(
+    name=names.PREVIEW_SOURCE,
+    soft_time_limit=_settings.task_time_limit_seconds,
+    time_limit=_settings.task_time_limit_seconds + HARD_LIMIT_MARGIN_SECONDS,
+)
+def preview_source(
+    kind: str, url: str, config: dict[str, Any], timezone: str | None = None
+) -> dict[str, Any]:
+    """Fetch and parse a proposed source without storing anything: its events and problems."""
+    return run_preview(get_settings(), kind, url, config, timezone).as_dict()
 
 
 @app.task(name=names.SCRAPE_ALL, bind=True)

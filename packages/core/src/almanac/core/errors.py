@@ -25,6 +25,14 @@ class SourceNotFound(AlmanacError):
     """No source matches the slug or id asked for."""
 
 
+class SourceExists(AlmanacError):
+    """A new source was given a slug another source already has."""
+
+
+class VenueNotFound(AlmanacError):
+    """No venue has the slug asked for."""
+
+
 class FetchError(AlmanacError):
     """Fetching a URL failed; `transient` says whether retrying may help."""
 

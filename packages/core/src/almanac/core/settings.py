@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     flower_user: str = Field(default="almanac", pattern=r"^[^:,\s]+$")
     flower_password: str = Field(default="", pattern=r"^[^,\s]*$")
     beat_stale_after_seconds: int = Field(default=180, ge=10, le=86400)
+    api_keys: str = ""
+    """Comma-separated keys that may change things through the API (`api_key_list`)."""
+    api_reads_require_key: bool = False
+    cors_origins: str = ""
+    """Comma-separated origins whose pages may call the API (`cors_origin_list`)."""
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    preview_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     calendar_domain: str = Field(
         default="almanac.invalid", pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
     )
@@ -101,6 +108,14 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def api_key_list(self) -> list[str]:
+        return _comma_separated(self.api_keys)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _comma_separated(self.cors_origins)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -108,6 +123,10 @@ class Settings(BaseSettings):
     def daily_run_time(self) -> time:
         """When the daily run starts, on the city's clock."""
         return time(self.daily_run_hour, self.daily_run_minute)
+
+
+def _comma_separated(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _variable_name(loc: tuple[int | str, ...]) -> str:

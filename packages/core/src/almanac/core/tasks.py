@@ -1,7 +1,8 @@
 """Task and queue names: a stable API shared by the worker, the API and beat.
 
 Three queues: `scrape` holds the scrapes (fetch, parse and store, one task
-per source), `maintenance` what beat sends to keep the rest going (the daily
+per source) and the previews (fetch and parse a proposed source, store
+nothing), `maintenance` what beat sends to keep the rest going (the daily
 run, the per-source schedules, pruning), `default` the rest (health checks).
 
 Scrapes someone asked for (API, CLI) are sent with `PRIORITY_NOW` and go
@@ -19,6 +20,7 @@ from typing import Any
 from almanac.core.domain import Trigger
 
 SCRAPE_SOURCE = "almanac.scrape_source"
+PREVIEW_SOURCE = "almanac.preview_source"
 SCRAPE_ALL = "almanac.scrape_all"
 DISPATCH_DUE = "almanac.dispatch_due"
 PRUNE = "almanac.prune"
@@ -30,6 +32,7 @@ QUEUE_DEFAULT = "default"
 
 TASK_ROUTES: dict[str, dict[str, str]] = {
     SCRAPE_SOURCE: {"queue": QUEUE_SCRAPE},
+    PREVIEW_SOURCE: {"queue": QUEUE_SCRAPE},
     SCRAPE_ALL: {"queue": QUEUE_MAINTENANCE},
     DISPATCH_DUE: {"queue": QUEUE_MAINTENANCE},
     PRUNE: {"queue": QUEUE_MAINTENANCE},

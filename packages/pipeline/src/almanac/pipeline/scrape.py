@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +26,7 @@ from almanac.pipeline.fetch import FetchResult, make_client
 from almanac.pipeline.health_gate import suspect_reason
 from almanac.pipeline.polite_fetch import PoliteFetcher
 from almanac.pipeline.runs import RunSummary, finish_run, start_run
-from almanac.pipeline.window import day_window
+from almanac.pipeline.window import read_frame
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.registry import Parser, parser_for
@@ -108,8 +107,7 @@ def _read_source(
     now: datetime | None,
 ) -> None:
     now = now or datetime.now(UTC)
-    zone = ZoneInfo(source.timezone or settings.timezone)
-    window = day_window(now, zone, settings.past_days, settings.horizon_days)
+    window, context = read_frame(settings, source.timezone, source.config, now)
     # A 304 leaves nothing to expand: once the window has moved, ask for the whole body.
     same_window = _stored_window(source) == window
     response = fetcher.get(
@@ -127,13 +125,6 @@ def _read_source(
         summary.message = "the body is the same as last time, and so is the window"
         _remember_fetch(source, response, digest)
         return
-    context = ParseContext(
-        timezone=zone,
-        window_start=window.start,
-        window_end=window.end,
-        config=source.config,
-        max_occurrences_per_series=settings.max_occurrences_per_series,
-    )
     if source.kind == SourceKind.ICAL:
         check_readable(response)
         trusted = _ingest_feed(session, source, response, context, window, now, summary)

@@ -6,15 +6,17 @@ from collections.abc import Callable
 
 from almanac.core.domain import ParseResult, SourceKind
 from almanac.core.errors import ParseError
+from almanac.core.source_configs import check_config
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.css import parse as parse_css
-from almanac.scrapers.css.config import validate_config as validate_css_config
 from almanac.scrapers.ical_links import parse as parse_ical_links
 from almanac.scrapers.jsonld import parse as parse_jsonld
 from almanac.scrapers.sites.mote import parse as parse_mote
 from almanac.scrapers.sites.vanwezel import parse as parse_vanwezel
 from almanac.scrapers.tribe import parse as parse_tribe
+
+__all__ = ["PARSERS", "Parser", "check_config", "parser_for"]
 
 Parser = Callable[[bytes, str, ParseContext], ParseResult]
 
@@ -27,22 +29,6 @@ PARSERS: dict[SourceKind, Parser] = {
     SourceKind.MOTE: parse_mote,
     SourceKind.VANWEZEL: parse_vanwezel,
 }
-
-
-ConfigCheck = Callable[[object], None]
-
-CONFIG_CHECKS: dict[SourceKind, ConfigCheck] = {
-    SourceKind.CSS: validate_css_config,
-}
-
-
-def check_config(kind: str, config: object) -> None:
-    """Raise `ValueError` naming what is wrong in a source's config for its kind."""
-    if not isinstance(config, dict):
-        raise ValueError("config must be a mapping")
-    check = CONFIG_CHECKS.get(SourceKind(kind))
-    if check is not None:
-        check(config)
 
 
 def parser_for(kind: str) -> Parser:

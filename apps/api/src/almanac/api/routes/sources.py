@@ -1,18 +1,34 @@
-"""Sources and their scrape trigger."""
+"""Sources: listing, saving, changing and disabling them, previewing one, scraping one now."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from celery.exceptions import TimeoutError as ResultTimeout
 from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
-from almanac.api.schemas import SourceHealthOut, SourceOut, TaskAccepted
+from almanac.api.schemas import (
+    SourceChanges,
+    SourceDisabled,
+    SourceHealthOut,
+    SourceOut,
+    SourcePreviewIn,
+    SourcePreviewOut,
+    TaskAccepted,
+)
 from almanac.core import tasks
 from almanac.core.domain import Trigger
+from almanac.core.errors import SourceExists, SourceNotFound
+from almanac.core.source_configs import check_config
+from almanac.core.sources import SourceSpec
 from almanac.db.models import Source
 from almanac.db.scrape_leases import dispatch_scrape, lease_seconds
+from almanac.db.source_writes import changed_spec, create_source, disable_source, update_source
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -52,6 +68,100 @@ def list_sources(session: SessionDep) -> list[SourceOut]:
     return [_out(s) for s in session.scalars(select(Source).order_by(Source.slug))]
 
 
+@router.get("/{slug}", response_model=SourceOut, responses={404: {"description": "No such source"}})
+def show_source(slug: str, session: SessionDep) -> SourceOut:
+    """One source, with its config and health."""
+    return _out(_source(session, slug))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SourceOut,
+    responses={409: {"description": "A source with this slug exists"}},
+)
+def create(spec: SourceSpec, session: SessionDep, settings: SettingsDep) -> SourceOut:
+    """Save a new source; its config is checked for its kind, and its first run planned."""
+    _check_config(spec.kind, spec.config)
+    try:
+        source = create_source(session, spec, settings, datetime.now(UTC))
+    except SourceExists as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    session.commit()
+    return _out(source)
+
+
+@router.patch(
+    "/{slug}", response_model=SourceOut, responses={404: {"description": "No such source"}}
+)
+def change(
+    slug: str, changes: SourceChanges, session: SessionDep, settings: SettingsDep
+) -> SourceOut:
+    """Change some of a source's fields; a new schedule, zone or `enabled` replans its next run."""
+    source = _source(session, slug)
+    try:
+        spec = changed_spec(source, changes.model_dump(exclude_unset=True))
+    except ValidationError as exc:
+        raise RequestValidationError(_in_body(exc.errors())) from None
+    _check_config(spec.kind, spec.config)
+    source = update_source(session, spec, settings, datetime.now(UTC))
+    session.commit()
+    return _out(source)
+
+
+@router.delete(
+    "/{slug}", response_model=SourceDisabled, responses={404: {"description": "No such source"}}
+)
+def disable(
+    slug: str, session: SessionDep, settings: SettingsDep, purge: bool = False
+) -> SourceDisabled:
+    """Disable the source: it is no longer scraped, its events and history stay.
+
+    With `?purge=true` its events are deleted too (they leave every listing
+    and feed); the source itself stays, disabled, and can be enabled again.
+    """
+    try:
+        source, purged = disable_source(session, slug, settings, datetime.now(UTC), purge=purge)
+    except SourceNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    session.commit()
+    return SourceDisabled.model_validate(
+        {**_columns(source), "health": _health(source), "events_purged": purged}
+    )
+
+
+@router.post(
+    "/preview",
+    response_model=SourcePreviewOut,
+    responses={504: {"description": "No worker answered in time"}},
+)
+def preview(proposed: SourcePreviewIn, celery: CeleryDep, settings: SettingsDep) -> Any:
+    """Fetch and parse a proposed source without saving it: the events it would create
+    and the problems met, so a page that yields nothing says why.
+
+    A worker does the reading; the answer waits for it up to
+    `ALMANAC_PREVIEW_TIMEOUT_SECONDS`.
+    """
+    _check_config(proposed.kind, proposed.config)
+    result = celery.send_task(
+        tasks.PREVIEW_SOURCE,
+        kwargs=proposed.model_dump(mode="json", include={"kind", "url", "config", "timezone"}),
+        priority=tasks.PRIORITY_NOW,
+        expires=settings.preview_timeout_seconds,  # nobody waits for it after that
+    )
+    try:
+        return result.get(timeout=settings.preview_timeout_seconds, propagate=True)
+    except ResultTimeout:
+        result.revoke()
+        raise HTTPException(
+            status.HTTP_504_GATEWAY_TIMEOUT,
+            f"no worker read the source within {settings.preview_timeout_seconds:g} s: "
+            "is a worker running on the scrape queue?",
+        ) from None
+    finally:
+        result.forget()
+
+
 @router.post(
     "/{slug}/scrape",
     status_code=status.HTTP_202_ACCEPTED,
@@ -84,3 +194,24 @@ def scrape_source(
         status_url=str(request.url_for("get_task", task_id=sent.task_id)),
         already_running=sent.already_running,
     )
+
+
+def _source(session: SessionDep, slug: str) -> Source:
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no source {slug!r}")
+    return source
+
+
+def _check_config(kind: str, config: object) -> None:
+    """A config its kind cannot use is a 422 naming the key, as the CLI's import reports it."""
+    try:
+        check_config(kind, config)
+    except ValueError as exc:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "config"), "msg": str(exc), "input": config}]
+        ) from None
+
+
+def _in_body(errors: Any) -> list[dict[str, Any]]:
+    return [{**error, "loc": ("body", *error["loc"])} for error in errors]

@@ -21,7 +21,7 @@ alone reads the item's own. With `detail`, the items' links are followed as
 detail pages and what those pages say replaces what the listing said.
 """
 
-from almanac.scrapers.css.config import CssConfig, validate_config
+from almanac.core.css_config import CssConfig, validate_config
 from almanac.scrapers.css.listing import parse
 
 __all__ = ["CssConfig", "parse", "validate_config"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bs4 import Tag
 
+from almanac.core.css_config import CssConfig, Fields, read_config
 from almanac.core.domain import EventIn, Link, LinkKind, PageRole, ParseProblem, ParseResult
 from almanac.core.errors import ParseError
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.css import values
-from almanac.scrapers.css.config import CssConfig, Fields, read_config
 from almanac.scrapers.dates import DateProblem
 from almanac.scrapers.markup import absolute_url, attribute, html_tree, text_of
 from almanac.scrapers.page_dates import read_span

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import Tag
 
-from almanac.scrapers.css.config import Selector
+from almanac.core.css_config import Selector
 from almanac.scrapers.markup import absolute_url, attribute, inner_html, text_of
 
 _IMAGE_ATTRIBUTES = ("src", "data-src", "data-lazy-src", "srcset", "data-srcset", "content")

@@ -1,4 +1,4 @@
-"""The css adapter's options, checked when a source is saved and when it is read."""
+"""The css adapter's options, checked when a source is saved (CLI or API) and when it is read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bs4 import BeautifulSoup
+import soupsieve
 
 FIELDS = (
     "title", "date", "time", "link", "image", "location", "description", "price", "status",
@@ -16,7 +16,6 @@ LISTING_ONLY = ("item", "next_page", "detail")
 DETAIL_DEFAULTS = {"title": "h1", "image": "meta[property='og:image']@content"}
 
 _ATTRIBUTE = re.compile(r"@([A-Za-z_:][-\w:.]*)$")
-_EMPTY = BeautifulSoup("", "lxml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +93,8 @@ def _selector(key: str, value: object) -> Selector:
     css = written[: attribute.start()].strip() if attribute else written
     if css:
         try:
-            _EMPTY.css.compile(css)
-        except Exception as exc:  # soupsieve's error type is not part of bs4's API
+            soupsieve.compile(css)
+        except soupsieve.SelectorSyntaxError as exc:
             reason = str(exc).splitlines()[0]
             raise ValueError(f"css config: {key!r} is not a CSS selector: {reason}") from None
     return Selector(css or None, attribute.group(1) if attribute else None, written)
