@@ -7,7 +7,16 @@ import sys
 from fastapi import FastAPI
 
 from almanac.api.request_ids import RequestIdMiddleware, configure_logging
-from almanac.api.routes import dead_letters, events, health, metrics, runs, sources, tasks
+from almanac.api.routes import (
+    calendar_feeds,
+    dead_letters,
+    events,
+    health,
+    metrics,
+    runs,
+    sources,
+    tasks,
+)
 from almanac.core.errors import ConfigError
 from almanac.core.settings import get_settings
 
@@ -24,7 +33,7 @@ def create_app() -> FastAPI:
         summary="A city's events in one place: sources, events and calendar feeds.",
         version="0.1.0",
     )
-    for module in (health, sources, runs, events, tasks, dead_letters, metrics):
+    for module in (health, sources, runs, events, calendar_feeds, tasks, dead_letters, metrics):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -43,45 +43,6 @@ class SourceOut(BaseModel):
     consecutive_failures: int
     last_event_count: int | None
     health: SourceHealthOut
-
-
-class EventOut(BaseModel):
-    id: int
-    source: str
-    external_id: str
-    title: str
-    description: str | None
-    url: str | None
-    image_url: str | None
-    location: str | None
-    categories: list[str]
-    price: str | None
-    status: str
-
-
-class OccurrenceOut(BaseModel):
-    id: int
-    recurrence_id: str | None
-    """The instance's original start, for events that repeat; null otherwise."""
-    title: str
-    """The instance's title: its event's, unless the feed gave this instance its own."""
-    starts_at: datetime
-    ends_at: datetime
-    all_day: bool
-    start_date: date | None
-    end_date: date | None
-    timezone: str
-    status: str
-    previous_starts_at: datetime | None
-    event: EventOut
-
-
-class OccurrencePage(BaseModel):
-    start: datetime
-    end: datetime
-    count: int
-    items: list[OccurrenceOut]
-    next_cursor: str | None = None
 
 
 class TaskAccepted(BaseModel):

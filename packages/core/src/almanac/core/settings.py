@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     flower_user: str = Field(default="almanac", pattern=r"^[^:,\s]+$")
     flower_password: str = Field(default="", pattern=r"^[^,\s]*$")
     beat_stale_after_seconds: int = Field(default=180, ge=10, le=86400)
+    calendar_domain: str = Field(
+        default="almanac.invalid", pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+    )
+    """The right-hand side of every exported UID: set it once, as changing it changes them all."""
+    calendar_name: str = Field(default="Almanac", min_length=1, max_length=200)
 
     @field_validator("database_url")
     @classmethod

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -40,6 +41,8 @@ NAMING = {
 SOURCE_KINDS = ("ical", "jsonld", "tribe", "css", "ical_links", "vanwezel", "mote")
 EVENT_STATUSES = ("scheduled", "cancelled", "postponed", "removed")
 RUN_STATUSES = ("running", "ok", "not_modified", "partial", "suspect", "failed")
+SEARCH_CONFIG = "english"
+"""The text search configuration of the events' search index, and of searches."""
 TRIGGERS = ("schedule", "api", "cli")
 TASK_STATES = ("received", "started", "retry", "success", "failure", "revoked", "rejected")
 """Celery's state names, lower-cased, for a task as its run history tells it."""
@@ -145,6 +148,14 @@ class VenueAlias(Base):
 class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
+        Index(
+            "ix_events_search",
+            func.to_tsvector(
+                literal_column(f"'{SEARCH_CONFIG}'::regconfig"),
+                text("(title || ' ') || coalesce(description, '')"),
+            ),
+            postgresql_using="gin",
+        ),
         UniqueConstraint("source_id", "external_id"),
         CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
         Index("ix_events_source_id_status", "source_id", "status"),
@@ -205,6 +216,21 @@ class Occurrence(Base):
     first_seen_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OccurrenceMove(Base):
+    """An occurrence that moved: where it started before, and where after."""
+
+    __tablename__ = "occurrence_moves"
+
+    id: Mapped[int] = _id()
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("occurrences.id", ondelete="CASCADE"), index=True
+    )
+    previous_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    """When a run found it moved."""
 
 
 class ScrapeRun(Base):

@@ -57,7 +57,14 @@ def occurrence_rows(event_id: int, hashes: EventHashes) -> list[tuple[Any, ...]]
 
 _UPSERT_STAGED = text(
     """
-    WITH written AS (
+    WITH before AS (
+        SELECT o.id, o.starts_at
+        FROM occurrences AS o
+        JOIN staged_occurrences AS s
+            ON s.event_id = o.event_id AND s.recurrence_key = o.recurrence_key
+        WHERE o.starts_at <> s.starts_at
+    ),
+    written AS (
         INSERT INTO occurrences AS o (
             event_id, recurrence_key, title, starts_at, ends_at, all_day, timezone, status,
             content_hash
@@ -80,7 +87,13 @@ _UPSERT_STAGED = text(
             updated_at = now(),
             removed_at = NULL
         WHERE o.content_hash <> excluded.content_hash OR o.status = 'removed'
-        RETURNING o.event_id, o.xmax = 0 AS inserted, o.starts_at
+        RETURNING o.id, o.event_id, o.xmax = 0 AS inserted, o.starts_at
+    ),
+    moves AS (
+        INSERT INTO occurrence_moves (occurrence_id, previous_starts_at, starts_at)
+        SELECT w.id, b.starts_at, w.starts_at
+        FROM written AS w
+        JOIN before AS b ON b.id = w.id
     )
     SELECT DISTINCT event_id
     FROM written
@@ -95,6 +108,9 @@ _UPSERT_STAGED = text(
 
 def upsert_staged_occurrences(session: Session, stored_window: Window | None) -> set[int]:
     """Store the staged occurrences; returns the events whose known occurrences changed.
+
+    An occurrence that moved keeps its previous start, and its move is added
+    to `occurrence_moves`, in the same statement.
 
     An occurrence that is new only because it lies outside the stored
     window (the window moved, an endless series grew) is not a change.

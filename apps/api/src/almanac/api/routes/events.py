@@ -1,84 +1,111 @@
-"""Occurrences in a time window, with their events."""
+"""Events: occurrences in a time window, filtered and paged, and one event with all it has."""
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import or_, select, tuple_
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from almanac.api.deps import SessionDep
-from almanac.api.schemas import EventOut, OccurrenceOut, OccurrencePage
-from almanac.core.domain import EventStatus
-from almanac.db.models import Event, Occurrence, Source
+from almanac.api.display_zones import display_zone
+from almanac.api.event_filters import (
+    EventFilterParams,
+    Window,
+    event_filter_params,
+    resolve_filters,
+)
+from almanac.api.event_schemas import (
+    EventDetailOut,
+    EventOut,
+    ListedOccurrenceOut,
+    MoveOut,
+    OccurrenceOut,
+    OccurrencePage,
+    SourceRefOut,
+    StoredOccurrenceOut,
+    VenueOut,
+)
+from almanac.db.event_queries import event_detail, list_occurrences
+from almanac.db.models import Event, Occurrence, Venue
 
 router = APIRouter(prefix="/events", tags=["events"])
 
-MAX_WINDOW = timedelta(days=366)
+LIST_WINDOW = Window(back=timedelta(0), ahead=timedelta(days=30), longest=timedelta(days=366))
+"""The list's window: from now (or `start`) to 30 days later, at most 366 days long."""
+MAX_ID = 2**63 - 1
+"""The largest id PostgreSQL's bigint holds."""
 SINGLE_OCCURRENCE = "single"
 """The recurrence key of an event that does not repeat."""
 
 
-@router.get("", response_model=OccurrencePage)
+@router.get("", response_model=OccurrencePage, responses={422: {"description": "Bad filters"}})
 def list_events(
     session: SessionDep,
-    start: Annotated[datetime | None, Query(description="Window start (default: now)")] = None,
-    end: Annotated[
-        datetime | None, Query(description="Window end (default: 30 days after start)")
-    ] = None,
-    source: Annotated[
-        list[str] | None, Query(description="Only these sources (slugs; repeat for several)")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    params: Annotated[EventFilterParams, Depends(event_filter_params)],
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many (1–500)")] = 100,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> OccurrencePage:
-    """Occurrences that overlap `start`–`end`, sorted by start, with their event.
+    """Occurrences that overlap `start`–`end`, sorted by start, each with its event.
 
-    Pages are keyset-paginated: pass a page's `next_cursor` to get the next one.
+    The window defaults to now and 30 days ahead, and may span at most 366
+    days. Removed occurrences are left out unless `status` asks for them;
+    cancelled ones are shown, with status `cancelled`. Pages are
+    keyset-paginated: pass a page's `next_cursor` as `cursor` for the next.
     """
-    start = _aware(start) if start else datetime.now(UTC)
-    end = _aware(end) if end else start + timedelta(days=30)
-    if end <= start:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "end must be after start")
-    if end - start > MAX_WINDOW:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the window may span at most 366 days"
+    filters = resolve_filters(session, params, LIST_WINDOW)
+    after = decode_cursor(cursor) if cursor else None
+    rows = list_occurrences(session, filters, after=after, limit=limit)
+    items = [
+        ListedOccurrenceOut(
+            **_occurrence(r.occurrence, r.event, r.status).model_dump(),
+            event=_event(r.event, r.source_slug, r.venue, r.free),
         )
-    query = (
-        select(Occurrence, Event, Source.slug)
-        .join(Event, Occurrence.event_id == Event.id)
-        .join(Source, Event.source_id == Source.id)
-        .where(
-            Occurrence.starts_at < end,
-            or_(Occurrence.ends_at > start, Occurrence.starts_at >= start),
-            Occurrence.status != EventStatus.REMOVED.value,
-            Event.status != EventStatus.REMOVED.value,
-        )
-        .order_by(Occurrence.starts_at, Occurrence.id)
-        .limit(limit)
-    )
-    if source:
-        known = set(session.scalars(select(Source.slug).where(Source.slug.in_(source))))
-        unknown = sorted(set(source) - known)
-        if unknown:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown source {', '.join(unknown)!s}"
-            )
-        query = query.where(Source.slug.in_(source))
-    if cursor:
-        after_start, after_id = decode_cursor(cursor)
-        query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > (after_start, after_id))
-    rows = session.execute(query).all()
-    items = [_occurrence(o, e, slug) for o, e, slug in rows]
-    next_cursor = (
-        encode_cursor(rows[-1][0].starts_at, rows[-1][0].id) if len(rows) == limit else None
-    )
+        for r in rows
+    ]
+    last = rows[-1].occurrence if len(rows) == limit else None
     return OccurrencePage(
-        start=start, end=end, count=len(items), items=items, next_cursor=next_cursor
+        start=filters.start,
+        end=filters.end,
+        count=len(items),
+        items=items,
+        next_cursor=encode_cursor(last.starts_at, last.id) if last else None,
+    )
+
+
+@router.get(
+    "/{event_id}",
+    response_model=EventDetailOut,
+    responses={404: {"description": "No such event"}},
+)
+def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
+    """The event with its source, venue, every occurrence stored for it, and their moves."""
+    found = event_detail(session, event_id) if 0 < event_id <= MAX_ID else None
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id}")
+    e, source = found.event, found.source
+    occurrences = [
+        StoredOccurrenceOut(**_occurrence(o, e, shown).model_dump(), removed_at=o.removed_at)
+        for o, shown in found.occurrences
+    ]
+    moves = [
+        MoveOut(
+            occurrence_id=m.occurrence_id,
+            previous_starts_at=m.previous_starts_at,
+            starts_at=m.starts_at,
+            moved_at=m.moved_at,
+        )
+        for m in found.moves
+    ]
+    return EventDetailOut(
+        **_event(e, source.slug, found.venue, found.free).model_dump(),
+        source_detail=SourceRefOut(slug=source.slug, name=source.name, url=source.url),
+        first_seen_at=e.first_seen_at,
+        updated_at=e.updated_at,
+        removed_at=e.removed_at,
+        occurrences=occurrences,
+        moves=moves,
     )
 
 
@@ -88,26 +115,25 @@ def encode_cursor(starts_at: datetime, occurrence_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (start, id) a cursor points after; a 422 for anything this API did not give out."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, occurrence_id = raw.split("|")
-        return datetime.fromisoformat(when), int(occurrence_id)
+        after = datetime.fromisoformat(when), int(occurrence_id)
+        if after[0].tzinfo is None or not 0 < after[1] <= MAX_ID:
+            raise ValueError(when)
+        return after
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor is not one this API gave out"
         ) from None
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _occurrence(o: Occurrence, e: Event, source_slug: str) -> OccurrenceOut:
-    zone = _zone(o.timezone)
+def _occurrence(o: Occurrence, e: Event, shown_status: str) -> OccurrenceOut:
+    zone = display_zone(o.timezone)
     starts_at, ends_at = o.starts_at.astimezone(zone), o.ends_at.astimezone(zone)
     start_date: date | None = starts_at.date() if o.all_day else None
     end_date: date | None = ends_at.date() if o.all_day else None
-    status_ = EventStatus.CANCELLED.value if e.status == EventStatus.CANCELLED else o.status
     return OccurrenceOut(
         id=o.id,
         recurrence_id=None if o.recurrence_key == SINGLE_OCCURRENCE else o.recurrence_key,
@@ -118,28 +144,29 @@ def _occurrence(o: Occurrence, e: Event, source_slug: str) -> OccurrenceOut:
         start_date=start_date,
         end_date=end_date,
         timezone=o.timezone,
-        status=status_,
+        status=shown_status,
         previous_starts_at=o.previous_starts_at,
-        event=EventOut(
-            id=e.id,
-            source=source_slug,
-            external_id=e.external_id,
-            title=e.title,
-            description=e.description,
-            url=e.url,
-            image_url=e.image_url,
-            location=e.location_text,
-            categories=list(e.categories),
-            price=e.price,
-            status=e.status,
-        ),
     )
 
 
-@lru_cache(maxsize=512)
-def _zone(name: str) -> tzinfo:
-    """The occurrence's zone for display; UTC when its name is not an IANA zone."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+def _event(e: Event, source_slug: str, venue: Venue | None, free: bool) -> EventOut:
+    return EventOut(
+        id=e.id,
+        source=source_slug,
+        external_id=e.external_id,
+        title=e.title,
+        description=e.description,
+        url=e.url,
+        image_url=e.image_url,
+        location=e.location_text,
+        venue=(
+            VenueOut(slug=venue.slug, name=venue.name, address=venue.address, url=venue.url)
+            if venue
+            else None
+        ),
+        categories=list(e.categories),
+        price=e.price,
+        free=free,
+        status=e.status,
+        sequence=e.sequence,
+    )

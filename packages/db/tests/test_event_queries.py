@@ -1,0 +1,66 @@
+"""Reading events back: the word search stems and is served by its index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from almanac.db.event_queries import OccurrenceFilters, list_occurrences, occurrences_query
+from almanac.db.models import Event, Occurrence, Source
+
+START = datetime(2026, 12, 3, 19, tzinfo=UTC)
+WINDOW = OccurrenceFilters(START - timedelta(days=1), START + timedelta(days=30))
+
+
+def _event(session: Session, source: Source, title: str, description: str | None) -> None:
+    event = Event(
+        source_id=source.id,
+        external_id=title,
+        title=title,
+        description=description,
+        content_hash="x",
+        schedule_hash="x",
+    )
+    session.add(event)
+    session.flush()
+    session.add(
+        Occurrence(
+            event_id=event.id,
+            recurrence_key="single",
+            starts_at=START,
+            ends_at=START + timedelta(hours=2),
+            timezone="UTC",
+            content_hash="x",
+        )
+    )
+    session.flush()
+
+
+def _found(session: Session, words: str) -> list[str]:
+    filters = OccurrenceFilters(WINDOW.start, WINDOW.end, query=words)
+    return [row.event.title for row in list_occurrences(session, filters)]
+
+
+def test_words_are_found_stemmed_in_title_and_description_but_not_in_markup(
+    db_session: Session, source: Source
+) -> None:
+    _event(db_session, source, "Singers' night", '<p class="dancing">Choirs <em>welcome</em></p>')
+    _event(db_session, source, "Concerts", None)
+    assert _found(db_session, "singer") == ["Singers' night"]
+    assert _found(db_session, "choir welcomed") == ["Singers' night"]
+    assert _found(db_session, "concert") == ["Concerts"]
+    assert _found(db_session, "dancing") == []
+    assert _found(db_session, "em") == []
+
+
+def test_the_word_search_uses_its_index(db_session: Session) -> None:
+    query = occurrences_query(
+        (Occurrence.id,), OccurrenceFilters(WINDOW.start, WINDOW.end, query="jazz")
+    )
+    sql = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(db_session.scalars(text(f"EXPLAIN {sql}")))
+    assert "ix_events_search" in plan
