@@ -23,6 +23,8 @@ from types import FrameType
 
 import httpx
 
+from almanac.core.errors import AlmanacError
+from almanac.core.settings import get_settings
 from demo.site_server import DemoSite
 from demo.templates import render, site_today
 
@@ -48,19 +50,20 @@ class Stop(Exception):
 class DemoRun:
     def __init__(self, site_port: int) -> None:
         self.site_port = site_port
-        self.env = os.environ | DEMO_ENVIRONMENT
-        self.env.setdefault("ALMANAC_BEAT_SCHEDULE_FILE", "var/demo-celerybeat-schedule")
-        self.env["PATH"] = f"{BIN}{os.pathsep}{self.env.get('PATH', '')}"
-        self.api_port = int(self.env.get("ALMANAC_API_PORT", "8000"))
-        self.flower_port = int(self.env.get("ALMANAC_FLOWER_PORT", "5555"))
-        self.env |= {
+        # This process runs `almanac` commands itself, so it takes the demo's settings too.
+        os.environ.update(DEMO_ENVIRONMENT)
+        os.environ.setdefault("ALMANAC_BEAT_SCHEDULE_FILE", "var/demo-celerybeat-schedule")
+        settings = get_settings()  # the environment, then .env, as every process reads them
+        self.api_port, self.flower_port = settings.api_port, settings.flower_port
+        self.env = dict(os.environ) | {
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            # The Procfile's command lines read the ports from the environment.
             "ALMANAC_API_PORT": str(self.api_port),
             "ALMANAC_FLOWER_PORT": str(self.flower_port),
         }
         self.api = f"http://127.0.0.1:{self.api_port}"
         self.site: DemoSite | None = None
         self.honcho: subprocess.Popen[bytes] | None = None
-        self.step: subprocess.Popen[bytes] | None = None
 
     def run(self) -> int:
         """Run until stopped; the exit code is honcho's, or 0 when stopped."""
@@ -103,13 +106,17 @@ class DemoRun:
         )
 
     def almanac(self, *args: str, check: bool = True) -> int:
-        """Run an `almanac` command to its end; its exit code."""
-        self.step = self.start("almanac", *args)
-        code = self.step.wait()
-        self.step = None
+        """Run an `almanac` command in this process (one start-up for them all); its exit code."""
+        from almanac.worker.cli import app
+
+        try:
+            code = app(list(args), prog_name="almanac", standalone_mode=False) or 0
+        except AlmanacError as exc:
+            print(f"almanac: {exc}", file=sys.stderr, flush=True)
+            code = 1
         if check and code != 0:
             raise SystemExit(f"demo: `almanac {' '.join(args)}` failed (exit code {code})")
-        return code
+        return int(code)
 
     def wait_for_workers(self) -> None:
         """Until the API answers and says a worker is up."""
@@ -146,14 +153,14 @@ class DemoRun:
         say("\n".join(lines))
 
     def stop(self) -> None:
-        for process in (self.step, self.honcho):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(STOP_TIMEOUT_SECONDS)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+        honcho = self.honcho
+        if honcho is not None and honcho.poll() is None:
+            honcho.send_signal(signal.SIGTERM)  # honcho stops each of its processes
+            try:
+                honcho.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(honcho.pid, signal.SIGKILL)
+                honcho.wait()
         if self.site is not None:
             self.site.stop()
             self.site = None
