@@ -55,6 +55,7 @@ class DemoRun:
         os.environ.setdefault("ALMANAC_BEAT_SCHEDULE_FILE", "var/demo-celerybeat-schedule")
         settings = get_settings()  # the environment, then .env, as every process reads them
         self.api_port, self.flower_port = settings.api_port, settings.flower_port
+        self.flower_user = settings.flower_user
         self.env = dict(os.environ) | {
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             # The Procfile's command lines read the ports from the environment.
@@ -79,11 +80,9 @@ class DemoRun:
                 "honcho", "start", "-f", str(ROOT / "Procfile"), "--env", os.devnull
             )
             self.wait_for_workers()
-            if self.almanac(
-                "scrape", "--all", "--timeout", str(int(SCRAPE_TIMEOUT_SECONDS)), check=False
-            ):
-                say("demo: some sources could not be scraped; `almanac sources list` says why")
-            self.print_where_to_look(time.monotonic() - started)
+            timeout = str(int(SCRAPE_TIMEOUT_SECONDS))
+            scraped = self.almanac("scrape", "--all", "--timeout", timeout, check=False) == 0
+            self.print_where_to_look(scraped, time.monotonic() - started)
             return self.honcho.wait()
         except (KeyboardInterrupt, Stop):
             return 0
@@ -138,15 +137,21 @@ class DemoRun:
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return False
 
-    def print_where_to_look(self, elapsed: float) -> None:
+    def print_where_to_look(self, scraped: bool, elapsed: float) -> None:
         assert self.site is not None
+        outcome = (
+            f"every demo source was scraped {elapsed:.0f}s after the start"
+            if scraped
+            else "some demo sources could not be scraped: `GET /sources` says why"
+        )
         lines = [
-            f"Almanac's demo is up: every demo source was scraped {elapsed:.0f}s after the start.",
+            f"Almanac's demo is up: {outcome}.",
             f"  Events:         {self.api}/events",
             f"  API docs:       {self.api}/docs",
             f"  Sources:        {self.api}/sources",
             f"  Calendar feed:  {self.api}/events.ics",
-            f"  Flower:         http://127.0.0.1:{self.flower_port}",
+            f"  Flower:         http://127.0.0.1:{self.flower_port}"
+            f" (user {self.flower_user}, password ALMANAC_FLOWER_PASSWORD)",
             f"  The demo site:  {self.site.base}/",
             "Ctrl-C stops it all.",
         ]
