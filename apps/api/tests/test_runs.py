@@ -142,6 +142,20 @@ def test_a_source_s_runs_carry_their_scrape_outcome(client: TestClient, history:
     assert scrape["events_updated"] == 2
 
 
+def test_a_source_s_runs_are_filtered_like_all_runs(client: TestClient, history: Source) -> None:
+    done = client.get("/sources/folk-club/runs", params={"state": "success"}).json()
+    assert [r["task_id"] for r in done] == ["old-ok"]
+    assert done[0]["scrape"]["status"] == "ok"
+    assert client.get("/sources/folk-club/runs", params={"failed": "true"}).json() == []
+    recent = client.get(
+        "/sources/folk-club/runs", params={"since": (NOW - timedelta(days=1)).isoformat()}
+    ).json()
+    assert [r["task_id"] for r in recent] == ["folk-now"]
+    bad = client.get("/sources/folk-club/runs", params={"state": "exploded"})
+    assert bad.status_code == 422
+    assert "unknown state 'exploded'" in bad.text
+
+
 def test_runs_of_an_unknown_source_are_404(client: TestClient) -> None:
     response = client.get("/sources/nowhere/runs")
     assert response.status_code == 404

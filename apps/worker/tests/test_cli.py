@@ -112,3 +112,168 @@ def test_scrape_asks_for_a_source_or_all(committed_db: None) -> None:
         result = _almanac("scrape", *args)
         assert result.returncode == 2
         assert "name one SOURCE, or pass --all" in result.stderr
+
+
+def _stored(engine: Engine) -> None:
+    from datetime import UTC, timedelta
+
+    from almanac.db.models import TaskRun
+    from tests.support.stored_events import StoredEvents
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    with Session(engine) as session:
+        stored = StoredEvents(session)
+        folk = stored.source("folk-club")
+        jazz = stored.source("jazz-bar")
+        stored.event(folk, "Open Mic Night", now + timedelta(days=2), description="songs")
+        stored.event(jazz, "Late Set", now + timedelta(days=3), description="a trio plays")
+        stored.event(jazz, "Next Season", now + timedelta(days=90))
+        session.add_all(
+            [
+                TaskRun(
+                    task_id="run-ok",
+                    task_name="almanac.scrape_source",
+                    state="success",
+                    source_id=folk.id,
+                    started_at=now - timedelta(hours=2),
+                    updated_at=now - timedelta(hours=2),
+                ),
+                TaskRun(
+                    task_id="run-failed",
+                    task_name="almanac.scrape_source",
+                    state="failure",
+                    source_id=jazz.id,
+                    retries=2,
+                    error="ScrapeFailed: jazz-bar: HTTP 503",
+                    started_at=now - timedelta(hours=1),
+                    updated_at=now - timedelta(hours=1),
+                ),
+            ]
+        )
+        session.commit()
+
+
+def test_runs_lists_task_runs_and_exits_1_when_one_failed(
+    engine: Engine, committed_db: None
+) -> None:
+    _stored(engine)
+    everything = _almanac("runs", "--json")
+    assert everything.returncode == 1  # one of them failed
+    assert [r["task_id"] for r in json.loads(everything.stdout)] == ["run-failed", "run-ok"]
+
+    folk = _almanac("runs", "--source", "folk-club")
+    assert folk.returncode == 0, folk.stderr
+    assert "success" in folk.stdout
+    assert "failure" not in folk.stdout
+
+    failed = json.loads(_almanac("runs", "--failed", "--json").stdout)
+    assert [(r["source"], r["retries"]) for r in failed] == [("jazz-bar", 2)]
+    assert "HTTP 503" in failed[0]["error"]
+
+    unknown = _almanac("runs", "--source", "nowhere")
+    assert unknown.returncode == 2
+    assert "no source 'nowhere'" in unknown.stderr
+
+
+def test_events_lists_a_window_by_source_and_words(engine: Engine, committed_db: None) -> None:
+    _stored(engine)
+    listed = _almanac("events")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.index("Open Mic Night") < listed.stdout.index("Late Set")
+    assert "Next Season" not in listed.stdout  # past the default 30 days
+
+    jazz = json.loads(_almanac("events", "--source", "jazz-bar", "--json").stdout)
+    assert [e["title"] for e in jazz] == ["Late Set"]
+    found = json.loads(_almanac("events", "--q", "trio", "--json").stdout)
+    assert [e["title"] for e in found] == ["Late Set"]
+    later = json.loads(
+        _almanac("events", "--from", "2020-01-01", "--to", "2020-02-01", "--json").stdout
+    )
+    assert later == []
+
+    backwards = _almanac("events", "--from", "2030-01-02", "--to", "2030-01-01")
+    assert backwards.returncode == 2
+    assert "--to must be after --from" in backwards.stderr
+
+
+def test_health_names_what_is_missing_and_exits_1(redis_url: str, committed_db: None) -> None:
+    import redis
+
+    from almanac.core.heartbeat import BEAT_HEARTBEAT_KEY
+
+    redis.Redis.from_url(redis_url).delete(BEAT_HEARTBEAT_KEY)
+    result = _almanac("health", "--json")
+    assert result.returncode == 1
+    checks = json.loads(result.stdout)
+    assert checks["database"]["ok"]
+    assert checks["redis"]["ok"]
+    assert not checks["beat"]["ok"]
+    assert "never beaten" in checks["beat"]["detail"]
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(committed_db: None) -> None:
+    result = subprocess.run(
+        [bin_path("almanac"), "runs"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ)
+        | {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"},
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("almanac: OperationalError:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_sources_are_shown_edited_disabled_and_exported(
+    engine: Engine, committed_db: None, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  - {slug: folk, name: Folk, kind: ical, url: https://folk.example/a.ics}\n"
+        "  - slug: hall\n"
+        "    name: Hall\n"
+        "    kind: css\n"
+        "    url: https://hall.example/events\n"
+        "    config: {item: article, title: h2, date: .date}\n"
+        "    schedule: '0 7 * * *'\n"
+    )
+    assert _almanac("sources", "import", str(sources)).returncode == 0
+
+    shown = json.loads(_almanac("sources", "show", "hall", "--json").stdout)
+    assert shown["source"]["schedule"] == "0 7 * * *"
+    assert shown["health"]["next_run_at"] is not None
+    assert "never run" in _almanac("sources", "show", "folk").stdout
+
+    edited = _almanac("sources", "edit", "folk", "--name", "Folk Club", "--schedule", "30 8 * * 1")
+    assert edited.returncode == 0, edited.stderr
+    assert "folk: updated." in edited.stdout
+    wrong = _almanac("sources", "edit", "folk", "--schedule", "every day")
+    assert wrong.returncode == 2
+    assert "schedule" in wrong.stderr
+    bad_config = _almanac("sources", "edit", "hall", "--config", json.dumps({"title": "h2"}))
+    assert bad_config.returncode == 2
+    assert "item" in bad_config.stderr
+    assert _almanac("sources", "disable", "hall").returncode == 0
+    missing = _almanac("sources", "disable", "nowhere")
+    assert missing.returncode == 2
+    assert "nowhere" in missing.stderr
+
+    with Session(engine) as session:
+        folk = session.scalars(select(Source).where(Source.slug == "folk")).one()
+        hall = session.scalars(select(Source).where(Source.slug == "hall")).one()
+    assert (folk.name, folk.schedule) == ("Folk Club", "30 8 * * 1")
+    assert not hall.enabled
+    assert hall.config == {"item": "article", "title": "h2", "date": ".date"}  # left as it was
+
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(_almanac("sources", "export").stdout)
+    again = _almanac("sources", "import", str(exported))
+    assert again.returncode == 0, again.stderr
+    assert "0 created, 0 updated, 2 unchanged" in again.stdout
+    assert _almanac("sources", "enable", "hall").returncode == 0
+    with Session(engine) as session:
+        assert session.scalars(select(Source.enabled).where(Source.slug == "hall")).one()

@@ -110,7 +110,7 @@ def test_a_source_named_by_id_is_linked_and_runs_are_filtered(
     assert ids(failed=True) == ["t-2"]
     assert ids(task_name="almanac.scrape_all") == ["t-3"]
     assert ids(limit=1) == ["t-3"]
-    ((run, scrape),) = source_task_runs(db_session, source.id)
+    ((run, scrape),) = source_task_runs(db_session, RunFilters(source_id=source.id))
     assert run.task_id == "t-1"
     assert scrape is not None
     assert scrape.status == "ok"

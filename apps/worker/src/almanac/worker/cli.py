@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +32,7 @@ dead_letters_app = typer.Typer(
 )
 app.add_typer(dead_letters_app, name="dead-letters")
 
+T = TypeVar("T")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -141,6 +144,135 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
             s.url,
         )
     console.print(table)
+
+
+@sources_app.command("show")
+def sources_show(
+    slug: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """One source: its settings, its health and its last runs."""
+    from almanac.pipeline.operator_views import task_runs
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import current_spec
+    from almanac.pipeline.sources import source_health
+
+    spec = _known_source(lambda: current_spec(sessions(), slug))
+    (health,) = [h for h in source_health(sessions()) if h.slug == slug]
+    runs = task_runs(sessions(), slug, failed=False, limit=5)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "source": spec.model_dump(mode="json"),
+                    "health": asdict(health),
+                    "runs": [asdict(run) for run in runs],
+                },
+                default=str,
+            )
+        )
+        return
+    table = Table("", slug, show_header=False)
+    for field, value in spec.model_dump(mode="json").items():
+        table.add_row(field, json.dumps(value) if isinstance(value, dict | list) else str(value))
+    table.add_row("last status", health.last_status or "never run")
+    table.add_row("last run", f"{health.last_run_at:%Y-%m-%d %H:%M}" if health.last_run_at else "")
+    table.add_row("next run", f"{health.next_run_at:%Y-%m-%d %H:%M}" if health.next_run_at else "")
+    table.add_row("consecutive failures", str(health.consecutive_failures))
+    table.add_row(
+        "events last run", "" if health.last_event_count is None else str(health.last_event_count)
+    )
+    table.add_row("problem", health.health_reason or health.last_error or "")
+    console.print(table)
+    for run in runs:
+        console.print(
+            f"  {run.started_at:%Y-%m-%d %H:%M} {run.state} task {run.task_id}"
+            if run.started_at
+            else f"  {run.state} task {run.task_id}"
+        )
+
+
+@sources_app.command("edit")
+def sources_edit(
+    slug: str,
+    name: Annotated[str | None, typer.Option()] = None,
+    url: Annotated[str | None, typer.Option()] = None,
+    config: Annotated[str | None, typer.Option(help="The kind's options, as JSON")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA zone of the source")] = None,
+    schedule: Annotated[
+        str | None, typer.Option(help="Cron expression; an empty one for the daily default")
+    ] = None,
+) -> None:
+    """Change some of a source's settings; the result is checked before it is saved."""
+    changes: dict[str, object] = {}
+    for field, value in (("name", name), ("url", url), ("timezone", timezone)):
+        if value is not None:
+            changes[field] = value
+    if schedule is not None:
+        changes["schedule"] = schedule or None
+    if config is not None:
+        try:
+            changes["config"] = json.loads(config)
+        except json.JSONDecodeError as exc:
+            errors.print(f"almanac: --config is not JSON: {exc}")
+            raise typer.Exit(2) from None
+    if not changes:
+        errors.print(
+            "almanac: nothing to change: give --name, --url, --config, --timezone or --schedule"
+        )
+        raise typer.Exit(2)
+    _save_edit(slug, changes)
+
+
+@sources_app.command("enable")
+def sources_enable(slug: str) -> None:
+    """Scrape the source again, on its schedule or the daily run."""
+    _save_edit(slug, {"enabled": True})
+
+
+@sources_app.command("disable")
+def sources_disable(slug: str) -> None:
+    """Stop scraping the source; its events stay."""
+    _save_edit(slug, {"enabled": False})
+
+
+@sources_app.command("export")
+def sources_export() -> None:
+    """Print every source as a sources file (`almanac sources import` reads it back)."""
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import export_sources
+
+    print(export_sources(sessions()), end="")
+
+
+def _known_source(read: Callable[[], T]) -> T:
+    from almanac.core.errors import SourceNotFound
+
+    try:
+        return read()
+    except SourceNotFound as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _save_edit(slug: str, changes: dict[str, object]) -> None:
+    from pydantic import ValidationError
+
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import edit_source
+    from almanac.pipeline.sources import SourcesFileError
+
+    try:
+        result = _known_source(lambda: edit_source(sessions(), get_settings(), slug, changes))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        errors.print(f"almanac: {slug}: {problems}")
+        raise typer.Exit(2) from None
+    except SourcesFileError as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"{slug}: {'updated' if result.updated else 'unchanged'}.")
 
 
 @app.command()
@@ -295,10 +427,145 @@ def dead_letters_replay(letter_id: int) -> None:
     console.print(f"Replayed dead letter {letter_id}: task {task_id}")
 
 
+@app.command()
+def runs(
+    source: Annotated[str | None, typer.Option(help="Only this source's tasks")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only tasks that failed")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Task runs, newest first. Exits 1 if any of those listed failed."""
+    from almanac.pipeline.operator_views import UnknownSource, task_runs
+    from almanac.pipeline.sessions import sessions
+
+    try:
+        lines = task_runs(sessions(), source, failed, limit)
+    except UnknownSource as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps([asdict(line) for line in lines], default=str))
+    else:
+        table = Table("started", "task", "source", "state", "retries", "runtime", "worker", "error")
+        for line in lines:
+            table.add_row(
+                f"{line.started_at:%Y-%m-%d %H:%M:%S}" if line.started_at else "",
+                line.task_name.removeprefix("almanac."),
+                line.source or "",
+                line.state,
+                str(line.retries),
+                f"{line.runtime_seconds:.1f}s" if line.runtime_seconds is not None else "",
+                line.worker or "",
+                (line.error or "")[:120],
+            )
+        console.print(table)
+    if any(line.state in ("failure", "rejected") for line in lines):
+        raise typer.Exit(1)
+
+
+@app.command()
+def events(
+    start: Annotated[
+        datetime | None, typer.Option("--from", help="Window start (default: now)")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", help="Window end (default: 30 days on)")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only this source (repeat for several)")
+    ] = None,
+    q: Annotated[str | None, typer.Option("--q", help="Words in the title or description")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Events in a time window, by start, as `GET /events` lists them."""
+    from almanac.pipeline.operator_views import UnknownSource, upcoming_events
+    from almanac.pipeline.sessions import sessions
+
+    zone = get_settings().zone
+    begin = _aware(start, zone) if start else datetime.now(UTC)
+    finish = _aware(end, zone) if end else begin + timedelta(days=30)
+    if finish <= begin:
+        errors.print("almanac: --to must be after --from")
+        raise typer.Exit(2)
+    try:
+        lines = upcoming_events(sessions(), begin, finish, source or [], q, limit)
+    except UnknownSource as exc:
+        errors.print(f"almanac: {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps([asdict(line) for line in lines], default=str))
+        return
+    table = Table("starts", "title", "source", "venue", "status")
+    for line in lines:
+        when = line.starts_at.astimezone(zone)
+        table.add_row(
+            f"{when:%a %Y-%m-%d}" if line.all_day else f"{when:%a %Y-%m-%d %H:%M}",
+            line.title,
+            line.source,
+            line.venue or "",
+            line.status,
+        )
+    console.print(table)
+
+
+def _aware(moment: datetime, zone: tzinfo) -> datetime:
+    """A time typed without a zone is read in the city's."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+@app.command()
+def health(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """PostgreSQL, Redis, workers and beat, as `GET /health/ready` checks them.
+    Exits 1 if one of them fails."""
+    from sqlalchemy import text
+
+    from almanac.core.readiness import readiness, worker_names
+    from almanac.pipeline.sessions import sessions
+    from almanac.worker.celery_app import app as celery
+
+    settings = get_settings()
+
+    def select_one() -> None:
+        with sessions()() as session:
+            session.execute(text("SELECT 1"))
+
+    checks = readiness(
+        select_one,
+        settings.redis_url,
+        lambda seconds: worker_names(celery.control.ping(timeout=seconds)),
+        settings.beat_stale_after_seconds,
+    )
+    healthy = all(check.ok for check in checks.values())
+    if as_json:
+        print(json.dumps({name: asdict(check) for name, check in checks.items()}))
+    else:
+        table = Table("check", "ok", "detail")
+        for name, check in checks.items():
+            table.add_row(name, "yes" if check.ok else "NO", check.detail)
+        console.print(table)
+    if not healthy:
+        raise typer.Exit(1)
+
+
 def main() -> None:
-    """Entry point: errors Almanac expects become one line and exit code 1."""
+    """Entry point: an error becomes one line and exit code 1, not a traceback
+    (`ALMANAC_LOG_LEVEL=DEBUG` shows the traceback)."""
     try:
         app()
     except AlmanacError as exc:
         errors.print(f"almanac: {exc}")
         sys.exit(1)
+    except Exception as exc:
+        if _debugging():
+            raise
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        errors.print(f"almanac: {type(exc).__name__}: {first_line}")
+        sys.exit(1)
+
+
+def _debugging() -> bool:
+    try:
+        return get_settings().log_level == "DEBUG"
+    except AlmanacError:
+        return False

@@ -155,10 +155,12 @@ def list_task_runs(session: Session, filters: RunFilters) -> list[tuple[TaskRun,
 
 
 def source_task_runs(
-    session: Session, source_id: int, limit: int = 50
+    session: Session, filters: RunFilters
 ) -> list[tuple[TaskRun, ScrapeRun | None]]:
-    """A source's task runs, newest first, each with the last scrape run its task recorded."""
-    runs = [run for run, _ in list_task_runs(session, RunFilters(source_id=source_id, limit=limit))]
+    """A source's task runs (`filters.source_id`), newest first, each with the last
+    scrape run its task recorded."""
+    source_id = filters.source_id
+    runs = [run for run, _ in list_task_runs(session, filters)]
     task_ids = [run.task_id for run in runs]
     scrapes: dict[str, ScrapeRun] = {}
     if task_ids:
