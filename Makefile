@@ -2,9 +2,12 @@
 SHELL := /bin/bash
 UV := scripts/uv.sh
 COMPOSE := docker compose -f compose.dev.yml
+# make demo: the demo's own database, and the port of its site.
+DEMO_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/almanac_demo
+DEMO_PORT ?= 8800
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test lint bench migrate sources sync services env up down
+.PHONY: help dev demo test lint bench migrate sources sync services env up down
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -12,6 +15,9 @@ help: ## List the targets
 dev: env sync services migrate sources ## Run api, worker, beat and Flower (Ctrl-C stops them all)
 	@echo "Almanac: API http://127.0.0.1:8000 (docs /docs), Flower http://127.0.0.1:5555"
 	@$(UV) run honcho start -f Procfile
+
+demo: env sync services ## Almanac on a bundled demo site of six venues, in its own database (Ctrl-C stops it)
+	@DATABASE_URL=$(DEMO_DATABASE_URL) DEMO_PORT=$(DEMO_PORT) $(UV) run python -m demo
 
 test: sync services lint ## Run every test against the real PostgreSQL, Redis and processes
 	$(UV) run pytest

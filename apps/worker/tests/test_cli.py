@@ -13,7 +13,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from almanac.db.models import Source
+from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import bin_path
+
+FOLK_CLUB = Path(__file__).resolve().parents[3] / "packages/scrapers/tests/fixtures/folk-club.ics"
 
 
 def _almanac(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -83,6 +86,32 @@ def test_a_source_with_a_schedule_shows_its_next_run(committed_db: None) -> None
     assert row["schedule"] == "30 7 * * *"
     next_run = datetime.fromisoformat(row["next_run_at"]).astimezone(ZoneInfo("Europe/Berlin"))
     assert (next_run.hour, next_run.minute) == (7, 30)
+
+
+def test_scrape_all_scrapes_every_enabled_source(
+    committed_db: None, http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    url = http_server.serve_file("/folk-club.ics", FOLK_CLUB)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  - {{slug: folk, name: Folk, kind: ical, url: '{url}'}}\n"
+        f"  - {{slug: folk-again, name: Folk again, kind: ical, url: '{url}'}}\n"
+        f"  - {{slug: folk-off, name: Folk off, kind: ical, url: '{url}', enabled: false}}\n"
+    )
+    assert _almanac("sources", "import", str(sources)).returncode == 0
+    result = _almanac("scrape", "--all", "--sync")
+    assert result.returncode == 0, result.stderr
+    assert "folk: ok" in result.stdout
+    assert "folk-again: ok" in result.stdout
+    assert "folk-off" not in result.stdout
+
+
+def test_scrape_asks_for_a_source_or_all(committed_db: None) -> None:
+    for args in ((), ("folk", "--all")):
+        result = _almanac("scrape", *args)
+        assert result.returncode == 2
+        assert "name one SOURCE, or pass --all" in result.stderr
 
 
 def _stored(engine: Engine) -> None:

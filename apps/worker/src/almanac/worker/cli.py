@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.errors import AlmanacError
 from almanac.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from celery.result import AsyncResult
 
 app = typer.Typer(help="Almanac: a city's events in one place.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: wait for it, migrate it.", no_args_is_help=True)
@@ -274,55 +277,87 @@ def _save_edit(slug: str, changes: dict[str, object]) -> None:
 
 @app.command()
 def scrape(
-    source: str,
+    source: Annotated[str | None, typer.Argument(help="A slug or id")] = None,
+    all_sources: Annotated[
+        bool, typer.Option("--all", help="Every enabled source, each in its own task.")
+    ] = False,
     sync: Annotated[bool, typer.Option(help="Run in this process, without a worker.")] = False,
     timeout: float = 300.0,
 ) -> None:
-    """Scrape one source now, through a worker (default) or in this process."""
+    """Scrape one source (or --all) now, through a worker (default) or in this process."""
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.sources import enabled_sources
+
+    if (source is None) == (not all_sources):
+        errors.print("almanac: name one SOURCE, or pass --all")
+        raise typer.Exit(2)
+    wanted = [source] if source is not None else enabled_sources(sessions())
     if sync:
-        from almanac.pipeline.scrape import scrape_source
-        from almanac.pipeline.sessions import sessions
-
-        summary = scrape_source(sessions(), get_settings(), source, trigger=Trigger.CLI)
-        result = summary.as_dict()
+        results: list[dict[str, Any] | None] = [_scrape_here(s) for s in wanted]
     else:
-        from celery.result import AsyncResult
+        sent = [_send_scrape(s) for s in wanted]
+        deadline = time.monotonic() + timeout
+        results = [_follow(task, deadline) for task in sent]
+    for result in results:
+        if result is not None:
+            _print_result(result)
+    if any(r is None or r["status"] == RunStatus.FAILED for r in results):
+        raise typer.Exit(1)
 
-        from almanac.core import tasks
-        from almanac.pipeline.sessions import sessions
-        from almanac.pipeline.sources import source_slug
-        from almanac.pipeline.task_records import send_scrape
-        from almanac.worker.celery_app import app as celery
 
-        slug = source_slug(sessions(), source)
+def _scrape_here(source: str) -> dict[str, Any]:
+    from almanac.pipeline.scrape import scrape_source
+    from almanac.pipeline.sessions import sessions
 
-        def send(task_id: str) -> None:
-            celery.send_task(
-                tasks.SCRAPE_SOURCE,
-                kwargs={"source": slug, "trigger": str(Trigger.CLI)},
-                task_id=task_id,
-                priority=tasks.scrape_priority(Trigger.CLI),
-            )
+    return scrape_source(sessions(), get_settings(), source, trigger=Trigger.CLI).as_dict()
 
-        dispatch = send_scrape(sessions(), get_settings(), slug, send)
-        sent = AsyncResult(dispatch.task_id, app=celery)
-        if dispatch.already_running:
-            console.print(f"{slug} is already queued or being scraped: following task {sent.id}")
-        else:
-            console.print(f"Sent {tasks.SCRAPE_SOURCE} for {slug}: task {sent.id}")
-        started = time.monotonic()
-        while not sent.ready():
-            if time.monotonic() - started > timeout:
-                errors.print(f"still running after {timeout:.0f}s: task {sent.id}")
-                raise typer.Exit(1)
-            time.sleep(0.5)
-        result = sent.get(propagate=False)
-        if not isinstance(result, dict):
-            errors.print(f"task {sent.id} failed: {result}")
-            raise typer.Exit(1)
-        if result["status"] == "skipped":
-            console.print(f"{slug} was being scraped by task {result['running_task_id']}")
-            return
+
+def _send_scrape(source: str) -> AsyncResult:
+    from celery.result import AsyncResult
+
+    from almanac.core import tasks
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.sources import source_slug
+    from almanac.pipeline.task_records import send_scrape
+    from almanac.worker.celery_app import app as celery
+
+    slug = source_slug(sessions(), source)
+
+    def send(task_id: str) -> None:
+        celery.send_task(
+            tasks.SCRAPE_SOURCE,
+            kwargs={"source": slug, "trigger": str(Trigger.CLI)},
+            task_id=task_id,
+            priority=tasks.scrape_priority(Trigger.CLI),
+        )
+
+    dispatch = send_scrape(sessions(), get_settings(), slug, send)
+    sent = AsyncResult(dispatch.task_id, app=celery)
+    if dispatch.already_running:
+        console.print(f"{slug} is already queued or being scraped: following task {sent.id}")
+    else:
+        console.print(f"Sent {tasks.SCRAPE_SOURCE} for {slug}: task {sent.id}")
+    return sent
+
+
+def _follow(sent: AsyncResult, deadline: float) -> dict[str, Any] | None:
+    """The task's result; None, said on stderr, when it failed or is still running."""
+    while not sent.ready():
+        if time.monotonic() > deadline:
+            errors.print(f"still running after the timeout: task {sent.id}")
+            return None
+        time.sleep(0.5)
+    result = sent.get(propagate=False)
+    if not isinstance(result, dict):
+        errors.print(f"task {sent.id} failed: {result}")
+        return None
+    return result
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    if result["status"] == "skipped":
+        console.print(f"{result['source']} was being scraped by task {result['running_task_id']}")
+        return
     counts = result["counts"]
     console.print(
         f"{result['source']}: {result['status']} — {counts['found']} found, "
@@ -330,8 +365,6 @@ def scrape(
         f"{counts['unchanged']} unchanged"
         + (f" ({result['message']})" if result.get("message") else "")
     )
-    if result["status"] == RunStatus.FAILED:
-        raise typer.Exit(1)
 
 
 @dead_letters_app.command("list")
