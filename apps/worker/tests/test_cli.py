@@ -111,7 +111,7 @@ def test_scrape_asks_for_a_source_or_all(committed_db: None) -> None:
     for args in ((), ("folk", "--all")):
         result = _almanac("scrape", *args)
         assert result.returncode == 2
-        assert "name one SOURCE, or pass --all" in result.stderr
+        assert "name one or more SOURCES, or pass --all" in result.stderr
 
 
 def _stored(engine: Engine) -> None:
@@ -277,3 +277,37 @@ def test_sources_are_shown_edited_disabled_and_exported(
     assert _almanac("sources", "enable", "hall").returncode == 0
     with Session(engine) as session:
         assert session.scalars(select(Source.enabled).where(Source.slug == "hall")).one()
+
+
+def test_a_dry_run_prints_what_it_found_and_stores_nothing(
+    engine: Engine, committed_db: None, http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    from sqlalchemy import func
+
+    from almanac.db.models import Event, ScrapeRun
+
+    url = http_server.serve_file("/folk-club.ics", FOLK_CLUB)
+    empty = http_server.serve("/empty.html", "<html><body>No events yet</body></html>")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  - {{slug: folk, name: Folk, kind: ical, url: '{url}'}}\n"
+        f"  - {{slug: empty-hall, name: Empty Hall, kind: jsonld, url: '{empty}'}}\n"
+    )
+    assert _almanac("sources", "import", str(sources)).returncode == 0
+
+    result = _almanac("scrape", "folk", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "folk: 5 events" in result.stdout
+    assert "Open Mic Night" in result.stdout
+    assert "nothing stored (dry run)" in result.stdout
+    found = json.loads(_almanac("scrape", "folk", "--dry-run", "--json").stdout)
+    assert found["folk"]["event_count"] == 5
+
+    nothing = _almanac("scrape", "empty-hall", "--dry-run")
+    assert nothing.returncode == 1
+    assert "empty-hall: 0 events" in nothing.stdout
+    assert "problem:" in nothing.stdout
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Event)) == 0
+        assert session.scalar(select(func.count()).select_from(ScrapeRun)) == 0

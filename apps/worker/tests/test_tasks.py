@@ -236,3 +236,30 @@ def test_prune_deletes_old_runs_and_says_how_many(
         10,
         "the prune log line",
     )
+
+
+def test_the_command_follows_queued_scrapes_to_their_end(
+    worker_process: Process, sources: None
+) -> None:
+    out = subprocess.run(
+        [bin_path("almanac"), "scrape", "folk-club", "jazz-bar"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Sent almanac.scrape_source for folk-club" in out.stdout
+    assert "folk-club: ok" in out.stdout
+    assert "jazz-bar: ok" in out.stdout
+    as_json = subprocess.run(
+        [bin_path("almanac"), "scrape", "folk-club", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    (result,) = json.loads(as_json.stdout)
+    # The feed has not changed since: the server answers 304 and nothing is parsed.
+    assert (result["source"], result["status"]) == ("folk-club", "not_modified")

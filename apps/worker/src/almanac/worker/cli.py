@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -277,31 +278,82 @@ def _save_edit(slug: str, changes: dict[str, object]) -> None:
 
 @app.command()
 def scrape(
-    source: Annotated[str | None, typer.Argument(help="A slug or id")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(help="Slugs (or ids)")] = None,
     all_sources: Annotated[
         bool, typer.Option("--all", help="Every enabled source, each in its own task.")
     ] = False,
     sync: Annotated[bool, typer.Option(help="Run in this process, without a worker.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Fetch and parse only: print what was found, write nothing."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     timeout: float = 300.0,
 ) -> None:
-    """Scrape one source (or --all) now, through a worker (default) or in this process."""
+    """Scrape sources now (SLUG… or --all), through workers with a live display
+    of their progress (default) or in this process. Exits 1 if a run failed."""
     from almanac.pipeline.sessions import sessions
     from almanac.pipeline.sources import enabled_sources
 
-    if (source is None) == (not all_sources):
-        errors.print("almanac: name one SOURCE, or pass --all")
+    if bool(sources) == all_sources:
+        errors.print("almanac: name one or more SOURCES, or pass --all")
         raise typer.Exit(2)
-    wanted = [source] if source is not None else enabled_sources(sessions())
+    wanted = list(sources or []) if not all_sources else enabled_sources(sessions())
+    if dry_run:
+        _dry_run(wanted, as_json)
+        return
     if sync:
         results: list[dict[str, Any] | None] = [_scrape_here(s) for s in wanted]
     else:
-        sent = [_send_scrape(s) for s in wanted]
-        deadline = time.monotonic() + timeout
-        results = [_follow(task, deadline) for task in sent]
-    for result in results:
-        if result is not None:
-            _print_result(result)
+        sent = [_send_scrape(s, quiet=as_json) for s in wanted]
+        results = _follow_all(sent, time.monotonic() + timeout, show=not as_json)
+    if as_json:
+        print(json.dumps(results, default=str))
+    else:
+        for result in results:
+            if result is not None:
+                _print_result(result)
     if any(r is None or r["status"] == RunStatus.FAILED for r in results):
+        raise typer.Exit(1)
+
+
+def _dry_run(wanted: list[str], as_json: bool) -> None:
+    """Each source fetched and parsed as a scrape would, nothing stored. Exits 1
+    if one of them yields no event."""
+    from almanac.pipeline.preview import preview_source
+    from almanac.pipeline.sessions import sessions
+    from almanac.pipeline.source_edits import current_spec
+
+    previews = {}
+    for slug in wanted:
+        spec = _known_source(partial(current_spec, sessions(), slug))
+        previews[slug] = preview_source(
+            get_settings(), spec.kind, spec.url, spec.config, spec.timezone
+        )
+    if as_json:
+        print(json.dumps({slug: p.as_dict() for slug, p in previews.items()}))
+    else:
+        zone = get_settings().zone
+        for slug, preview in previews.items():
+            table = Table(
+                "starts", "title", "status", title=f"{slug}: {preview.event_count} events"
+            )
+            for event in preview.events:
+                for occurrence in event["occurrences"]:
+                    starts = datetime.fromisoformat(occurrence["starts_at"]).astimezone(zone)
+                    table.add_row(
+                        f"{starts:%a %Y-%m-%d %H:%M}",
+                        occurrence["title"] or event["title"],
+                        occurrence["status"],
+                    )
+            console.print(table)
+            for problem in preview.problems:
+                where = f" ({problem['item']})" if problem["item"] else ""
+                console.print(f"  problem: {problem['reason']}{where}")
+            console.print(f"  {preview.requests} requests, nothing stored (dry run)")
+    if any(p.event_count == 0 for p in previews.values()):
         raise typer.Exit(1)
 
 
@@ -312,7 +364,7 @@ def _scrape_here(source: str) -> dict[str, Any]:
     return scrape_source(sessions(), get_settings(), source, trigger=Trigger.CLI).as_dict()
 
 
-def _send_scrape(source: str) -> AsyncResult:
+def _send_scrape(source: str, quiet: bool = False) -> AsyncResult:
     from celery.result import AsyncResult
 
     from almanac.core import tasks
@@ -333,20 +385,49 @@ def _send_scrape(source: str) -> AsyncResult:
 
     dispatch = send_scrape(sessions(), get_settings(), slug, send)
     sent = AsyncResult(dispatch.task_id, app=celery)
-    if dispatch.already_running:
+    if quiet:
+        pass
+    elif dispatch.already_running:
         console.print(f"{slug} is already queued or being scraped: following task {sent.id}")
     else:
         console.print(f"Sent {tasks.SCRAPE_SOURCE} for {slug}: task {sent.id}")
     return sent
 
 
-def _follow(sent: AsyncResult, deadline: float) -> dict[str, Any] | None:
-    """The task's result; None, said on stderr, when it failed or is still running."""
-    while not sent.ready():
-        if time.monotonic() > deadline:
-            errors.print(f"still running after the timeout: task {sent.id}")
-            return None
-        time.sleep(0.5)
+def _follow_all(
+    sent: list[AsyncResult], deadline: float, show: bool
+) -> list[dict[str, Any] | None]:
+    """Every task's result, with a live line per task while they run; None, said
+    on stderr, for one that failed or was still running at the deadline."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    results: dict[str, dict[str, Any] | None] = {}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show,
+    ) as progress:
+        lines = {task.id: progress.add_task(f"task {task.id}: queued") for task in sent}
+        while len(results) < len(sent) and time.monotonic() < deadline:
+            for task in sent:
+                if task.id in results:
+                    continue
+                state = task.state
+                progress.update(lines[task.id], description=f"task {task.id}: {state.lower()}")
+                if task.ready():
+                    results[task.id] = _outcome(task)
+                    progress.update(lines[task.id], completed=100)
+            time.sleep(0.3)
+    for task in sent:
+        if task.id not in results:
+            errors.print(f"still running after the timeout: task {task.id}")
+    return [results.get(task.id) for task in sent]
+
+
+def _outcome(sent: AsyncResult) -> dict[str, Any] | None:
     result = sent.get(propagate=False)
     if not isinstance(result, dict):
         errors.print(f"task {sent.id} failed: {result}")
