@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from almanac.db.models import Source
 from tests.support.http_server import LocalHTTPServer
-from tests.support.processes import bin_path
+from tests.support.processes import ROOT, bin_path
 
 FOLK_CLUB = Path(__file__).resolve().parents[3] / "packages/scrapers/tests/fixtures/folk-club.ics"
 
@@ -311,3 +311,17 @@ def test_a_dry_run_prints_what_it_found_and_stores_nothing(
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Event)) == 0
         assert session.scalar(select(func.count()).select_from(ScrapeRun)) == 0
+
+
+def test_the_seed_sources_file_imports_with_its_schedules(
+    engine: Engine, committed_db: None
+) -> None:
+    first = _almanac("sources", "import", "sources.yaml", cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    assert "2 created" in first.stdout
+    assert "2 unchanged" in _almanac("sources", "import", "sources.yaml", cwd=ROOT).stdout
+    with Session(engine) as session:
+        seeds = {s.slug: s for s in session.scalars(select(Source))}
+    assert set(seeds) == {"vanwezel", "mote"}
+    assert seeds["vanwezel"].url == "https://www.vanwezel.org/events"
+    assert all(s.schedule and s.next_run_at for s in seeds.values())
