@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with bench_environment() as env:
         # Almanac's modules read the settings once: import them only now.
+        from bench.api_figures import measure_api
         from bench.ingest_figures import measure_main_feed
         from bench.runner import BenchError, BenchRun
         from bench.scale_figures import (
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             measure_web_sites(run)
             measure_large_feed(run)
             measure_full_database(run)
+            measure_api(run)
         except BenchError as exc:
             say(f"stopped: {exc}")
             return 1

@@ -189,6 +189,17 @@ def list_occurrences(
     limit: int | None = None,
 ) -> list[OccurrenceRow]:
     """Occurrences matching `filters`, by start (then id), after the keyset `after`."""
+    query = list_query(filters, after=after, limit=limit)
+    return [OccurrenceRow(*row) for row in session.execute(query).all()]
+
+
+def list_query(
+    filters: OccurrenceFilters,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+) -> Select[Any]:
+    """The statement `list_occurrences` runs (so its plan can be looked at)."""
     query = occurrences_query(
         (
             Occurrence,
@@ -206,7 +217,7 @@ def list_occurrences(
         query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > after)
     if limit is not None:
         query = query.limit(limit)
-    return [OccurrenceRow(*row) for row in session.execute(query).all()]
+    return query
 
 
 def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:
