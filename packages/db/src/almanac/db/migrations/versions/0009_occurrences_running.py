@@ -1,0 +1,26 @@
+"""An index of the occurrences running at a moment: a list's window finds them fast
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-22 05:10:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.execute(
+        "CREATE INDEX ix_occurrences_running ON occurrences USING gist "
+        "(tstzrange(starts_at, greatest(starts_at, ends_at), '()'))"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_occurrences_running", table_name="occurrences")
