@@ -1,4 +1,4 @@
-"""`python -m bench [--quick]`: the benchmark of iCalendar ingestion and web scraping.
+"""`python -m bench [--quick]`: the benchmark of ingestion, web scraping and the API.
 
 Prints one JSON object per figure on stdout; progress goes to stderr. It makes
 its own database and Redis db, serves its feeds and web sites from local HTTP
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help="a smoke test: a 300-event feed, no 100k feed, no preloaded database, "
-        "a 40-page site and 5 sites of 8 pages",
+        "a 40-page site and 5 sites of 8 pages, and the API over 10k occurrences",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL

@@ -1,4 +1,4 @@
-"""An index of the occurrences running at a moment: a list's window finds them fast
+"""Indexes for a list's page: occurrences by start then id, and those running at a moment
 
 Revision ID: 0009
 Revises: 0008
@@ -20,7 +20,9 @@ def upgrade() -> None:
         "CREATE INDEX ix_occurrences_running ON occurrences USING gist "
         "(tstzrange(starts_at, greatest(starts_at, ends_at), '()'))"
     )
+    op.create_index("ix_occurrences_starts_at_id", "occurrences", ["starts_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_occurrences_starts_at_id", table_name="occurrences")
     op.drop_index("ix_occurrences_running", table_name="occurrences")
