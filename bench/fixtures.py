@@ -108,3 +108,56 @@ def preload_occurrences(
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE sources, events, occurrences"))
     return made
+
+
+def preload_dense_month(
+    engine: Engine, start: datetime, *, events: int, per_event: int
+) -> tuple[str, int]:
+    """One source with `events` events, each `per_event` times within 30 days of `start`.
+
+    Returns the source's slug and the occurrences made.
+    """
+    slug = f"bench-dense-{os.getpid()}-{next(_numbers)}"
+    with engine.begin() as conn:
+        source_id = conn.execute(
+            text(
+                "INSERT INTO sources (slug, name, kind, url, timezone, last_status)"
+                " VALUES (:slug, 'A busy month', 'ical', 'http://dense.invalid/feed.ics',"
+                "         'America/New_York', 'ok') RETURNING id"
+            ),
+            {"slug": slug},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO events (source_id, external_id, title, description,"
+                "                    location_text, status, content_hash, schedule_hash)"
+                " SELECT :source_id, 'dense-' || g || '@almanac.example',"
+                "        'Festival session ' || g, repeat('A busy month of events. ', 8),"
+                "        'Downtown Sarasota, FL', 'scheduled',"
+                "        md5('dense-' || g) || md5(g || '-dense'),"
+                "        md5(g || 'dense schedule') || md5('dense schedule' || g)"
+                " FROM generate_series(1, :events) AS g"
+            ),
+            {"source_id": source_id, "events": events},
+        )
+        result = conn.execute(
+            text(
+                "INSERT INTO occurrences (event_id, recurrence_key, starts_at, ends_at,"
+                "                         all_day, timezone, status, content_hash)"
+                " SELECT e.id, to_char(t.starts_at AT TIME ZONE 'UTC',"
+                '                      \'YYYY-MM-DD"T"HH24:MI:SS"Z"\'),'
+                "        t.starts_at, t.starts_at + interval '90 minutes', false,"
+                "        'America/New_York', 'scheduled', md5(e.id || '-d-' || k) || md5(k || 'd')"
+                " FROM events AS e"
+                " CROSS JOIN generate_series(0, :per_event - 1) AS k"
+                " CROSS JOIN LATERAL (SELECT CAST(:start AS timestamptz)"
+                "     + make_interval(days => (k * 3)::int, hours => (e.id % 12)::int,"
+                "                     mins => ((e.id * 7) % 60)::int) AS starts_at) AS t"
+                " WHERE e.source_id = :source_id"
+            ),
+            {"source_id": source_id, "per_event": per_event, "start": start},
+        )
+        made = result.rowcount
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE sources, events, occurrences"))
+    return slug, made

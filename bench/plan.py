@@ -32,6 +32,16 @@ class Plan:
     sites_shape: SiteShape
     preload_events_per_source: int = 1_000
     preload_occurrences_per_event: int = 10
+    dense_events: int = 500
+    """Events of the one source whose month is dense: ten occurrences each in 30 days."""
+    api_requests: int = 300
+    """Sequential requests to each of `GET /health` and `GET /events` for latency."""
+    api_clients: int = 8
+    """Concurrent clients for requests per second."""
+    api_seconds: float = 5.0
+    """How long the concurrent clients send requests to each endpoint."""
+    feed_builds: int = 5
+    """Cold builds of the dense month's feed: the median is kept."""
 
     @property
     def quick(self) -> bool:
@@ -63,4 +73,9 @@ QUICK = Plan(
     site=SiteShape(listings=2, per_listing=19),
     sites=5,
     sites_shape=SiteShape(listings=2, per_listing=3),
+    dense_events=50,
+    api_requests=30,
+    api_clients=4,
+    api_seconds=0.5,
+    feed_builds=2,
 )

@@ -17,8 +17,8 @@ from bench.runner import BenchError, BenchRun
 from bench.worker import celery_worker, scrape_in_worker, worker_peak_rss_mb
 
 WORKER_TIMEOUT = 300.0
-FULL_DATABASE_RESERVE = 120.0
-"""Seconds kept for preloading the full database and ingesting into it."""
+FULL_DATABASE_RESERVE = 180.0
+"""Seconds kept for preloading the full database, ingesting into it, and the API's figures."""
 MIN_LARGE_SECONDS = 60.0
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     and_,
     case,
     exists,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -189,6 +191,25 @@ def list_occurrences(
     limit: int | None = None,
 ) -> list[OccurrenceRow]:
     """Occurrences matching `filters`, by start (then id), after the keyset `after`."""
+    query = list_query(filters, after=after, limit=limit)
+    return [OccurrenceRow(*row) for row in session.execute(query).all()]
+
+
+def list_query(
+    filters: OccurrenceFilters,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+) -> Select[Any]:
+    """The statement `list_occurrences` runs (so its plan can be looked at).
+
+    With a limit, the page's occurrences are found first in two parts that each
+    stop early: those starting in the window, read in order from the index on
+    the start, and those already running when it opens, from the index of what
+    runs at a moment (`running_at`). A scan of the start index alone could not
+    stop early: it would read everything that started before the window to find
+    what is still running.
+    """
     query = occurrences_query(
         (
             Occurrence,
@@ -205,8 +226,35 @@ def list_occurrences(
     if after is not None:
         query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > after)
     if limit is not None:
-        query = query.limit(limit)
-    return [OccurrenceRow(*row) for row in session.execute(query).all()]
+        page = _page_ids(filters, after, limit)
+        query = query.where(Occurrence.id.in_(select(page.c.id))).limit(limit)
+    return query
+
+
+def running_at(moment: datetime) -> ColumnElement[bool]:
+    """Started before `moment` and ends after it; the `ix_occurrences_running` index's test."""
+    running = func.tstzrange(
+        Occurrence.starts_at,
+        func.greatest(Occurrence.starts_at, Occurrence.ends_at),
+        literal_column("'()'"),
+    )
+    return running.op("@>")(moment)
+
+
+def _page_ids(
+    filters: OccurrenceFilters, after: tuple[datetime, int] | None, limit: int
+) -> Subquery:
+    """The ids of the page's occurrences: at most `limit` of each part, by start."""
+
+    def part(*window: ColumnElement[bool]) -> Select[Any]:
+        query = occurrences_query((Occurrence.id, Occurrence.starts_at), filters).where(*window)
+        if after is not None:
+            query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > after)
+        return query.order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
+
+    starting = part(Occurrence.starts_at >= filters.start)
+    running = part(running_at(filters.start))
+    return union_all(starting, running).subquery("page")
 
 
 def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:

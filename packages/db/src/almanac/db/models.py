@@ -199,6 +199,14 @@ class Occurrence(Base):
         UniqueConstraint("event_id", "recurrence_key"),
         CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
         Index("ix_occurrences_starts_at_ends_at", "starts_at", "ends_at"),
+        # A list's page in order, stopping at its last row (`event_queries.list_query`).
+        Index("ix_occurrences_starts_at_id", "starts_at", "id"),
+        # What runs at a moment (started before it, ends after it): see `event_queries`.
+        Index(
+            "ix_occurrences_running",
+            text("tstzrange(starts_at, greatest(starts_at, ends_at), '()')"),
+            postgresql_using="gist",
+        ),
     )
 
     id: Mapped[int] = _id()
