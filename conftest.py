@@ -22,18 +22,36 @@ from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process
 from tests.support.workers import start_worker
 
-REDIS_DB = 1 + os.getpid() % 15
+SESSION_KEY = "almanac:test-session"
+"""Held in the Redis db a test session uses, so that concurrent sessions take different ones."""
 TEST_DATABASE = f"almanac_test_{os.getpid()}_{secrets.token_hex(3)}"
 PG_SERVER = os.environ.get("ALMANAC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("ALMANAC_TEST_REDIS", "redis://127.0.0.1:6379")
 CORPUS = Path(__file__).resolve().parent.parent / "shared" / "corpus"
 
 
+def _claim_redis_db() -> int:
+    """A Redis db (1–15) no other test session on this machine is using: two
+    sessions sharing one would take each other's tasks."""
+    import redis
+
+    for db in range(1, 16):
+        client = redis.Redis.from_url(f"{REDIS_SERVER}/{db}")
+        try:
+            if client.set(SESSION_KEY, str(os.getpid()), nx=True, ex=3 * 3600):
+                return db
+        except redis.RedisError:
+            break
+        finally:
+            client.close()
+    return 1 + os.getpid() % 15
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(
         {
             "DATABASE_URL": f"{PG_SERVER}/{TEST_DATABASE}",
-            "REDIS_URL": f"{REDIS_SERVER}/{REDIS_DB}",
+            "REDIS_URL": f"{REDIS_SERVER}/{_claim_redis_db()}",
             "ALMANAC_ENV": "test",
             "ALMANAC_TIMEZONE": "America/New_York",
             "ALMANAC_BEAT_SCHEDULE_FILE": f"/tmp/{TEST_DATABASE}-beat-schedule",
@@ -47,6 +65,23 @@ def pytest_configure(config: pytest.Config) -> None:
             "ALMANAC_API_KEYS": API_KEY,
         }
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the Redis db back, whether or not a test used it."""
+    import redis
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    client = redis.Redis.from_url(url)
+    try:
+        if client.get(SESSION_KEY) == str(os.getpid()).encode():
+            client.delete(SESSION_KEY)
+    except redis.RedisError:
+        pass
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +152,7 @@ def redis_url() -> Iterator[str]:
     url = os.environ["REDIS_URL"]
     client = redis.Redis.from_url(url)
     client.flushdb()
+    client.set(SESSION_KEY, str(os.getpid()), ex=3 * 3600)  # still this session's
     yield url
     client.flushdb()
     client.close()
