@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from almanac.api.api_keys import check_api_keys, require_api_key
 from almanac.api.body_limit import BodyLimitMiddleware
 from almanac.api.error_bodies import add_error_handlers
+from almanac.api.error_responses import COMMON_ERRORS
 from almanac.api.request_ids import RequestIdMiddleware, configure_logging
 from almanac.api.routes import (
     calendar_feeds,
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
         summary="A city's events in one place: sources, events and calendar feeds.",
         version="0.1.0",
         dependencies=[Depends(require_api_key)],
+        responses=COMMON_ERRORS,
     )
     routers = (health, sources, venues, categories, runs, events, calendar_feeds, tasks)
     for module in (*routers, dead_letters, metrics):

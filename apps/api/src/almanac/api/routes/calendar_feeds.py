@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from almanac.api.deps import SessionDep, SettingsDep
+from almanac.api.error_responses import errors
 from almanac.api.event_filters import (
     EventFilterParams,
     Window,
@@ -55,9 +56,16 @@ FORMAT_VERSION = "1"
 
 Params = Annotated[EventFilterParams, Depends(event_filter_params)]
 _FEED_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"},
-    304: {"description": "Not modified since the ETag or date the client sent"},
-    422: {"description": "Bad filters"},
+    200: {
+        "content": {
+            "text/calendar": {
+                "schema": {"type": "string"},
+                "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n",
+            }
+        },
+        "description": "An iCalendar feed",
+    },
+    **errors(304, 422, e422="Bad filters"),
 }
 
 
@@ -75,7 +83,7 @@ def all_events_feed(
 @router.get(
     "/sources/{slug}/events.ics",
     response_class=Response,
-    responses={**_FEED_RESPONSES, 404: {"description": "No such source"}},
+    responses={**_FEED_RESPONSES, **errors(404, e404="No such source")},
 )
 def source_feed(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, params: Params
@@ -92,7 +100,7 @@ def source_feed(
 @router.get(
     "/venues/{slug}/events.ics",
     response_class=Response,
-    responses={**_FEED_RESPONSES, 404: {"description": "No such venue"}},
+    responses={**_FEED_RESPONSES, **errors(404, e404="No such venue")},
 )
 def venue_feed(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, params: Params

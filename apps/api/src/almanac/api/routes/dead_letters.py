@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, status
 
 from almanac.api.deps import CeleryDep, SessionDep
+from almanac.api.error_responses import errors
 from almanac.api.schemas import DeadLetterOut, TaskAccepted
 from almanac.db.dead_letter_queries import (
     DeadLetterNotFound,
@@ -43,7 +44,7 @@ def _out(letter: DeadLetter) -> DeadLetterOut:
     "/{letter_id}/replay",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
-    responses={404: {"description": "No such dead letter"}},
+    responses=errors(404, e404="No such dead letter"),
 )
 def replay(
     letter_id: int, session: SessionDep, celery: CeleryDep, request: Request

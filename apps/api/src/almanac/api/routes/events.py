@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from almanac.api.deps import SessionDep
 from almanac.api.display_zones import display_zone
+from almanac.api.error_responses import errors
 from almanac.api.event_filters import (
     EventFilterParams,
     Window,
@@ -40,7 +41,7 @@ SINGLE_OCCURRENCE = "single"
 """The recurrence key of an event that does not repeat."""
 
 
-@router.get("", response_model=OccurrencePage, responses={422: {"description": "Bad filters"}})
+@router.get("", response_model=OccurrencePage, responses=errors(422, e422="Bad filters"))
 def list_events(
     session: SessionDep,
     params: Annotated[EventFilterParams, Depends(event_filter_params)],
@@ -77,7 +78,7 @@ def list_events(
 @router.get(
     "/{event_id}",
     response_model=EventDetailOut,
-    responses={404: {"description": "No such event"}},
+    responses=errors(404, e404="No such event"),
 )
 def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
     """The event with its source, venue, every occurrence stored for it, and their moves."""

@@ -8,19 +8,23 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import text
 
 from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
-from almanac.api.schemas import CheckOut, ReadinessOut
+from almanac.api.schemas import CheckOut, HealthOut, ReadinessOut
 from almanac.core.readiness import readiness, worker_names
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("")
-def health() -> dict[str, str]:
+@router.get("", response_model=HealthOut)
+def health() -> HealthOut:
     """The API process is up."""
-    return {"status": "ok"}
+    return HealthOut(status="ok")
 
 
-@router.get("/ready", response_model=ReadinessOut)
+@router.get(
+    "/ready",
+    response_model=ReadinessOut,
+    responses={503: {"model": ReadinessOut, "description": "A check failed: the body says which"}},
+)
 def ready(
     session: SessionDep, settings: SettingsDep, celery: CeleryDep, response: Response
 ) -> ReadinessOut:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select
 
 from almanac.api.deps import SessionDep
+from almanac.api.error_responses import errors
 from almanac.api.schemas import ScrapeOutcomeOut, SourceRunOut, TaskRunOut
 from almanac.db.models import TASK_STATES, ScrapeRun, Source, TaskRun
 from almanac.db.task_run_queries import RunFilters, list_task_runs, source_task_runs
@@ -52,7 +53,7 @@ def list_runs(
     "/sources/{slug}/runs",
     response_model=list[SourceRunOut],
     tags=["sources"],
-    responses={404: {"description": "No such source"}},
+    responses=errors(404, e404="No such source"),
 )
 def source_runs(
     slug: str,

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
+from almanac.api.error_responses import errors
 from almanac.api.schemas import (
     SourceChanges,
     SourceDisabled,
@@ -68,7 +69,7 @@ def list_sources(session: SessionDep) -> list[SourceOut]:
     return [_out(s) for s in session.scalars(select(Source).order_by(Source.slug))]
 
 
-@router.get("/{slug}", response_model=SourceOut, responses={404: {"description": "No such source"}})
+@router.get("/{slug}", response_model=SourceOut, responses=errors(404, e404="No such source"))
 def show_source(slug: str, session: SessionDep) -> SourceOut:
     """One source, with its config and health."""
     return _out(_source(session, slug))
@@ -78,7 +79,7 @@ def show_source(slug: str, session: SessionDep) -> SourceOut:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SourceOut,
-    responses={409: {"description": "A source with this slug exists"}},
+    responses=errors(400, 409, e409="A source with this slug exists"),
 )
 def create(spec: SourceSpec, session: SessionDep, settings: SettingsDep) -> SourceOut:
     """Save a new source; its config is checked for its kind, and its first run planned."""
@@ -92,7 +93,7 @@ def create(spec: SourceSpec, session: SessionDep, settings: SettingsDep) -> Sour
 
 
 @router.patch(
-    "/{slug}", response_model=SourceOut, responses={404: {"description": "No such source"}}
+    "/{slug}", response_model=SourceOut, responses=errors(400, 404, e404="No such source")
 )
 def change(
     slug: str, changes: SourceChanges, session: SessionDep, settings: SettingsDep
@@ -110,7 +111,7 @@ def change(
 
 
 @router.delete(
-    "/{slug}", response_model=SourceDisabled, responses={404: {"description": "No such source"}}
+    "/{slug}", response_model=SourceDisabled, responses=errors(404, e404="No such source")
 )
 def disable(
     slug: str, session: SessionDep, settings: SettingsDep, purge: bool = False
@@ -133,7 +134,7 @@ def disable(
 @router.post(
     "/preview",
     response_model=SourcePreviewOut,
-    responses={504: {"description": "No worker answered in time"}},
+    responses=errors(400, 504),
 )
 def preview(proposed: SourcePreviewIn, celery: CeleryDep, settings: SettingsDep) -> Any:
     """Fetch and parse a proposed source without saving it: the events it would create
@@ -166,7 +167,7 @@ def preview(proposed: SourcePreviewIn, celery: CeleryDep, settings: SettingsDep)
     "/{slug}/scrape",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
-    responses={404: {"description": "No such source"}},
+    responses=errors(404, e404="No such source"),
 )
 def scrape_source(
     slug: str, session: SessionDep, celery: CeleryDep, settings: SettingsDep, request: Request

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 
 from almanac.api.deps import SessionDep
+from almanac.api.error_responses import errors
 from almanac.api.schemas import VenueDetailOut, VenueMergeIn, VenueOut
 from almanac.core.errors import VenueNotFound
 from almanac.db.venue_queries import (
@@ -25,9 +26,7 @@ def list_venues(session: SessionDep) -> list[VenueOut]:
     return [_out(counted) for counted in venues_with_counts(session)]
 
 
-@router.get(
-    "/{slug}", response_model=VenueDetailOut, responses={404: {"description": "No such venue"}}
-)
+@router.get("/{slug}", response_model=VenueDetailOut, responses=errors(404, e404="No such venue"))
 def show_venue(slug: str, session: SessionDep) -> VenueDetailOut:
     """One venue, with its aliases: the other spellings of its name."""
     return _detail(session, slug)
@@ -36,7 +35,7 @@ def show_venue(slug: str, session: SessionDep) -> VenueDetailOut:
 @router.post(
     "/{slug}/merge",
     response_model=VenueDetailOut,
-    responses={404: {"description": "No such venue"}},
+    responses=errors(400, 404, e404="No such venue"),
 )
 def merge(slug: str, other: VenueMergeIn, session: SessionDep) -> VenueDetailOut:
     """Merge another venue into this one: the same place under two names.
