@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from almanac.api.event_schemas import VenueOut
 from almanac.core.domain import SLUG_PATTERN, SourceKind
 from almanac.core.sources import SourceSpec
 
@@ -249,7 +250,9 @@ class SourcePreviewOut(BaseModel):
     bytes: int
 
 
-class VenueOut(BaseModel):
+class CountedVenueOut(VenueOut):
+    """A venue in the list of venues: where it is, and how many events it has."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -264,15 +267,11 @@ class VenueOut(BaseModel):
         }
     )
 
-    slug: str
-    name: str
-    address: str | None
-    url: str | None
     event_count: int
     """Events at the venue, removed ones left out."""
 
 
-class VenueDetailOut(VenueOut):
+class VenueDetailOut(CountedVenueOut):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -293,9 +292,9 @@ class VenueDetailOut(VenueOut):
 
 
 class VenueMergeIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"venue": "the-hall-main-st"}]})
-
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"venue": "the-hall-main-st"}]}
+    )
 
     venue: str = Field(min_length=1, max_length=100)
     """The slug of the venue to merge into this one; it is deleted."""

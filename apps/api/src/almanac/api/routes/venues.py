@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from almanac.api.deps import SessionDep
 from almanac.api.error_responses import errors
-from almanac.api.schemas import VenueDetailOut, VenueMergeIn, VenueOut
+from almanac.api.schemas import CountedVenueOut, VenueDetailOut, VenueMergeIn
 from almanac.core.errors import VenueNotFound
 from almanac.db.venue_queries import (
     VenueCount,
@@ -20,8 +20,8 @@ from almanac.db.venue_queries import (
 router = APIRouter(prefix="/venues", tags=["venues"])
 
 
-@router.get("", response_model=list[VenueOut])
-def list_venues(session: SessionDep) -> list[VenueOut]:
+@router.get("", response_model=list[CountedVenueOut])
+def list_venues(session: SessionDep) -> list[CountedVenueOut]:
     """Every venue by name, with its number of events (removed ones left out)."""
     return [_out(counted) for counted in venues_with_counts(session)]
 
@@ -63,9 +63,9 @@ def _detail(session: SessionDep, slug: str) -> VenueDetailOut:
     return VenueDetailOut(**_out(counted).model_dump(), aliases=aliases)
 
 
-def _out(counted: VenueCount) -> VenueOut:
+def _out(counted: VenueCount) -> CountedVenueOut:
     venue = counted.venue
-    return VenueOut(
+    return CountedVenueOut(
         slug=venue.slug,
         name=venue.name,
         address=venue.address,
