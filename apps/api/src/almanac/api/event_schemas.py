@@ -6,20 +6,11 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from almanac.api import event_examples as examples
+
 
 class VenueOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "slug": "the-hall",
-                    "name": "The Hall",
-                    "address": "1 Main St",
-                    "url": "https://thehall.example",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.VENUE]})
 
     slug: str
     name: str
@@ -28,33 +19,7 @@ class VenueOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 314,
-                    "source": "riverside-arts",
-                    "external_id": "concert-1@riverside-arts.example",
-                    "title": "Winter Concert",
-                    "description": "<p>Strings and brass.</p>",
-                    "url": "https://riverside-arts.example/concert",
-                    "image_url": "https://riverside-arts.example/concert.jpg",
-                    "location": "The Hall, 1 Main St",
-                    "venue": {
-                        "slug": "the-hall",
-                        "name": "The Hall",
-                        "address": "1 Main St",
-                        "url": "https://thehall.example",
-                    },
-                    "categories": ["music"],
-                    "price": "$10",
-                    "free": False,
-                    "status": "scheduled",
-                    "sequence": 0,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EVENT]})
 
     id: int
     source: str
@@ -78,25 +43,7 @@ class EventOut(BaseModel):
 
 
 class OccurrenceOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 2718,
-                    "recurrence_id": "20261205T190000",
-                    "title": "Winter Concert",
-                    "starts_at": "2026-12-06T00:00:00Z",
-                    "ends_at": "2026-12-06T02:00:00Z",
-                    "all_day": False,
-                    "start_date": "2026-12-05",
-                    "end_date": "2026-12-06",
-                    "timezone": "America/New_York",
-                    "status": "scheduled",
-                    "previous_starts_at": "2026-12-04T00:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.OCCURRENCE]})
 
     id: int
     recurrence_id: str | None
@@ -117,99 +64,13 @@ class OccurrenceOut(BaseModel):
 
 
 class ListedOccurrenceOut(OccurrenceOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 2718,
-                    "recurrence_id": "20261205T190000",
-                    "title": "Winter Concert",
-                    "starts_at": "2026-12-06T00:00:00Z",
-                    "ends_at": "2026-12-06T02:00:00Z",
-                    "all_day": False,
-                    "start_date": "2026-12-05",
-                    "end_date": "2026-12-06",
-                    "timezone": "America/New_York",
-                    "status": "scheduled",
-                    "previous_starts_at": "2026-12-04T00:00:00Z",
-                    "event": {
-                        "id": 314,
-                        "source": "riverside-arts",
-                        "external_id": "concert-1@riverside-arts.example",
-                        "title": "Winter Concert",
-                        "description": "<p>Strings and brass.</p>",
-                        "url": "https://riverside-arts.example/concert",
-                        "image_url": "https://riverside-arts.example/concert.jpg",
-                        "location": "The Hall, 1 Main St",
-                        "venue": {
-                            "slug": "the-hall",
-                            "name": "The Hall",
-                            "address": "1 Main St",
-                            "url": "https://thehall.example",
-                        },
-                        "categories": ["music"],
-                        "price": "$10",
-                        "free": False,
-                        "status": "scheduled",
-                        "sequence": 0,
-                    },
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LISTED_OCCURRENCE]})
 
     event: EventOut
 
 
 class OccurrencePage(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "start": "2026-11-21T05:00:00Z",
-                    "end": "2027-02-19T05:00:00Z",
-                    "count": 1,
-                    "items": [
-                        {
-                            "id": 2718,
-                            "recurrence_id": "20261205T190000",
-                            "title": "Winter Concert",
-                            "starts_at": "2026-12-06T00:00:00Z",
-                            "ends_at": "2026-12-06T02:00:00Z",
-                            "all_day": False,
-                            "start_date": "2026-12-05",
-                            "end_date": "2026-12-06",
-                            "timezone": "America/New_York",
-                            "status": "scheduled",
-                            "previous_starts_at": "2026-12-04T00:00:00Z",
-                            "event": {
-                                "id": 314,
-                                "source": "riverside-arts",
-                                "external_id": "concert-1@riverside-arts.example",
-                                "title": "Winter Concert",
-                                "description": "<p>Strings and brass.</p>",
-                                "url": "https://riverside-arts.example/concert",
-                                "image_url": "https://riverside-arts.example/concert.jpg",
-                                "location": "The Hall, 1 Main St",
-                                "venue": {
-                                    "slug": "the-hall",
-                                    "name": "The Hall",
-                                    "address": "1 Main St",
-                                    "url": "https://thehall.example",
-                                },
-                                "categories": ["music"],
-                                "price": "$10",
-                                "free": False,
-                                "status": "scheduled",
-                                "sequence": 0,
-                            },
-                        }
-                    ],
-                    "next_cursor": "eyJzIjoiMjAyNi0xMi0wNVQxOTowMDowMFoiLCJpIjoyNzE4fQ",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.OCCURRENCE_PAGE]})
 
     start: datetime
     end: datetime
@@ -252,58 +113,7 @@ class StoredOccurrenceOut(OccurrenceOut):
 
 
 class EventDetailOut(EventOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 314,
-                    "source": "riverside-arts",
-                    "external_id": "concert-1@riverside-arts.example",
-                    "title": "Winter Concert",
-                    "description": "<p>Strings and brass.</p>",
-                    "url": "https://riverside-arts.example/concert",
-                    "image_url": "https://riverside-arts.example/concert.jpg",
-                    "location": "The Hall, 1 Main St",
-                    "venue": {
-                        "slug": "the-hall",
-                        "name": "The Hall",
-                        "address": "1 Main St",
-                        "url": "https://thehall.example",
-                    },
-                    "categories": ["music"],
-                    "price": "$10",
-                    "free": False,
-                    "status": "scheduled",
-                    "sequence": 0,
-                    "source_detail": {
-                        "slug": "riverside-arts",
-                        "name": "Riverside Arts",
-                        "url": "https://riverside-arts.example/events.ics",
-                    },
-                    "first_seen_at": "2026-11-01T06:00:10Z",
-                    "updated_at": "2026-11-20T06:00:11Z",
-                    "removed_at": "2026-11-20T06:00:11Z",
-                    "occurrences": [
-                        {
-                            "id": 2718,
-                            "recurrence_id": "20261205T190000",
-                            "title": "Winter Concert",
-                            "starts_at": "2026-12-06T00:00:00Z",
-                            "ends_at": "2026-12-06T02:00:00Z",
-                            "all_day": False,
-                            "start_date": "2026-12-05",
-                            "end_date": "2026-12-06",
-                            "timezone": "America/New_York",
-                            "status": "scheduled",
-                            "previous_starts_at": "2026-12-04T00:00:00Z",
-                            "removed_at": "2026-11-20T06:00:11Z",
-                        }
-                    ],
-                    "moves": [],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.EVENT_DETAIL]})
 
     source_detail: SourceRefOut
     first_seen_at: datetime
