@@ -25,7 +25,7 @@ import httpx
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from almanac.db.event_queries import STATUSES, OccurrenceFilters, list_occurrences, list_query
+from almanac.db.event_queries import STATUSES, OccurrenceFilters, feed_rows, list_query
 from bench.fixtures import preload_dense_month, preload_occurrences
 from bench.output import Figure
 from bench.plan import NOW
@@ -238,7 +238,7 @@ def _feed_parts(run: BenchRun, slug: str) -> tuple[float, float]:
             start=DENSE_START, end=DENSE_START + MONTH, source_ids=[source_id], statuses=STATUSES
         )
         started = time.perf_counter()
-        rows = list_occurrences(session, filters)
+        rows = feed_rows(session, filters)
         queried = time.perf_counter()
         feed_calendar(rows, name="Almanac", domain="almanac.example")
         done = time.perf_counter()

@@ -59,6 +59,29 @@ class Timings:
         return statistics.median(self.seconds)
 
 
+@dataclass(slots=True)
+class Pairs:
+    """Runs each measured right after its baseline: the machine's speed drifts from
+    one second to the next, and a pair shares the moment it ran in."""
+
+    baselines: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    def add(self, baseline: float, value: float) -> None:
+        self.baselines.append(baseline)
+        self.values.append(value)
+
+    def median(self) -> tuple[float, float]:
+        """The pair whose ratio is the median of the pairs' ratios: (value, baseline)."""
+        ratios = sorted(range(len(self.values)), key=lambda i: self.values[i] / self.baselines[i])
+        middle = ratios[len(ratios) // 2]
+        return self.values[middle], self.baselines[middle]
+
+    @property
+    def note(self) -> str:
+        return f"the median of {len(self.values)} pairs, each run right after its baseline"
+
+
 def timed(call: Callable[[], T]) -> tuple[float, T]:
     """Wall time of one call, after a garbage collection so earlier runs do not leak in."""
     gc.collect()

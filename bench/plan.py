@@ -50,7 +50,7 @@ class Plan:
 
 FULL = Plan(
     events=10_000,
-    ingest_runs=3,
+    ingest_runs=5,
     moved_runs=3,
     cheap_runs=5,
     small_events=1_000,

@@ -4,9 +4,10 @@ A site's shape is in its paths, `/{listings}x{per_listing}/events`: listing
 page n (`?page=n` after the first) describes `per_listing` events in JSON-LD,
 links each to its own page (`a.more`) and the next listing with
 `<a rel="next">`; `/{listings}x{per_listing}/events/{number}` is an event's
-own page. The Host a request was sent to goes into the text and the links, so
-every host name is a site of its own. The same request always gets the same
-bytes, dated from the server's anchor day.
+own page; `bench.calendar_pages` adds pages of iCalendar feeds. The Host a
+request was sent to goes into the text and the links, so every host name is a
+site of its own. The same request always gets the same bytes, dated from the
+server's anchor day.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.calendar_pages import render_calendar
 from bench.feed import VENUES, WORDS
 
 DETAIL_LINKS = "a.more"
@@ -59,6 +61,9 @@ def render(host: str, target: str, anchor: date) -> tuple[int, str, bytes]:
     """(status, content type, body) of `target` on the site at `host`."""
     if target == "/robots.txt":
         return 200, "text/plain", ROBOTS
+    calendar = render_calendar(host, target, anchor)
+    if calendar is not None:
+        return calendar
     match = _TARGET.match(target)
     if match is None:
         return 404, "text/plain", b"not found\n"

@@ -3,7 +3,9 @@
 `python -m bench.site_server --hosts N --latency 0.05 --anchor 2026-11-21`
 listens on one port of 127.0.0.1 … 127.0.0.N (all loopback on Linux, so
 `http://127.0.0.K:PORT/` is N different hosts), prints the port on stdout and
-serves `bench.site_pages` with keep-alive until it is stopped.
+serves `bench.site_pages` with keep-alive until it is stopped. With
+`--record FILE` it writes every request it answered, with when it started and
+ended (`bench.served_requests`), to FILE as it stops.
 `serving_sites()` runs it as a child process and stops it by its PID.
 """
 
@@ -14,11 +16,14 @@ import asyncio
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+from bench.served_requests import ServedRequest, write_served
 from bench.site_pages import render
 
 START_TIMEOUT = 30.0
@@ -40,9 +45,15 @@ class Sites:
 
 
 @contextmanager
-def serving_sites(hosts: int, latency: float, anchor: date) -> Iterator[Sites]:
+def serving_sites(
+    hosts: int, latency: float, anchor: date, record: Path | None = None
+) -> Iterator[Sites]:
+    """The site server as a child process; with `record`, what it served is in that file
+    once the block has ended."""
     argv = [sys.executable, "-m", "bench.site_server", "--hosts", str(hosts)]
     argv += ["--latency", str(latency), "--anchor", anchor.isoformat()]
+    if record is not None:
+        argv += ["--record", str(record)]
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -65,8 +76,10 @@ class _Server:
         self.anchor = anchor
         self._cache: dict[tuple[str, str], bytes] = {}
         self._open: set[asyncio.StreamWriter] = set()
+        self.served: list[ServedRequest] = []
 
     def response(self, method: str, host: str, target: str, keep_alive: bool) -> bytes:
+        """The whole answer, its status line first."""
         key = (host, target)
         if method != "GET":
             status, content_type, body = 405, "text/plain", b"GET only\n"
@@ -102,9 +115,14 @@ class _Server:
                 if length:
                     await reader.readexactly(length)
                 keep_alive = version == "HTTP/1.1" and headers.get("connection") != "close"
+                started = time.monotonic()
                 await asyncio.sleep(self.latency)
-                writer.write(self.response(method, headers.get("host", ""), target, keep_alive))
+                host = headers.get("host", "")
+                answer = self.response(method, host, target, keep_alive)
+                writer.write(answer)
                 await writer.drain()
+                status = int(answer[9:12])
+                self.served.append(ServedRequest(host, target, status, started, time.monotonic()))
                 if not keep_alive:
                     break
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
@@ -121,7 +139,7 @@ class _Server:
             await asyncio.sleep(0.01)
 
 
-async def _serve(hosts: int, latency: float, anchor: date) -> None:
+async def _serve(hosts: int, latency: float, anchor: date, record: Path | None) -> None:
     server = _Server(latency, anchor)
     first = await asyncio.start_server(server.handle, "127.0.0.1", 0, backlog=2048)
     port = first.sockets[0].getsockname()[1]
@@ -137,6 +155,8 @@ async def _serve(hosts: int, latency: float, anchor: date) -> None:
         if listening is not None:
             listening.close()
     await asyncio.wait_for(server.hang_up(), 5)
+    if record is not None:
+        write_served(record, server.served)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -144,10 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hosts", type=int, default=1, help="serve 127.0.0.1 … 127.0.0.N")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds before each answer")
     parser.add_argument("--anchor", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--record", type=Path, help="write what was served here on stopping")
     args = parser.parse_args(argv)
     if not 1 <= args.hosts <= 254:
         parser.error("--hosts must be 1-254")
-    asyncio.run(_serve(args.hosts, args.latency, args.anchor))
+    asyncio.run(_serve(args.hosts, args.latency, args.anchor, args.record))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ def stack(
         "ALMANAC_API_PORT": str(api_port),
         "ALMANAC_FLOWER_PORT": str(flower_port),
         "ALMANAC_BEAT_SCHEDULE_FILE": str(tmp_path / "var" / "beat-schedule"),
+        # The worker parses every feed in a child process, as it does a large one.
+        "ALMANAC_FEED_PARSE_APART_BYTES": "0",
     }
     processes: dict[str, Process] = {}
     try:

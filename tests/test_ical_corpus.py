@@ -35,6 +35,8 @@ SETTINGS = get_settings().model_copy(
         "past_days": (NOW - WINDOW[0]).days,
         "horizon_days": (WINDOW[1] - NOW).days,
         "max_occurrences_per_series": 2000,
+        # Every file is parsed in a child process, as large feeds are.
+        "feed_parse_apart_bytes": 0,
     }
 )
 

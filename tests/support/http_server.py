@@ -3,6 +3,10 @@
 It stands in for the venues' sites and feeds: it serves bodies with ETag and
 Last-Modified (answering 304 to a matching conditional GET), can delay,
 fail with any status or redirect, and records every request it receives.
+
+It also plays hostile servers: a body of any size streamed without ever being
+held in memory, a body that never ends, an answer that stalls or drips its
+headers, a byte at a time.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +34,20 @@ class Route:
     fail_headers: dict[str, str] = field(default_factory=dict)
     drip_seconds: float = 0.0
     """Send the body one byte at a time, this long apart (a server that drips)."""
+    drip_headers: bool = False
+    """Drip the status line and headers too, so that no answer ever arrives whole."""
+    size: int = 0
+    """Stream a body of this many bytes (`body` first, then filler), made as it is sent."""
+    chunked: bool = False
+    """Send `size` bytes chunked, with no Content-Length to refuse them by."""
+    endless: bool = False
+    """A chunked body that never ends."""
+    stall_after: int | None = None
+    """Send this many bytes of the body, then nothing more until the client gives up."""
+
+    @property
+    def hostile(self) -> bool:
+        return bool(self.size or self.endless or self.drip_headers or self.stall_after is not None)
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,7 @@ class LocalHTTPServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -66,6 +86,10 @@ class LocalHTTPServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
     def url(self, path: str) -> str:
         return self.base_url + path
 
@@ -74,6 +98,7 @@ class LocalHTTPServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -127,6 +152,14 @@ class LocalHTTPServer:
                     route.fail_times -= 1
                     self._send(route.fail_status, b"try later", "text/plain", route.fail_headers)
                     return
+                if (
+                    route.size
+                    or route.endless
+                    or route.drip_headers
+                    or route.stall_after is not None
+                ):
+                    self._hostile(route)
+                    return
                 headers = dict(route.headers)
                 if route.etag and route.status == 200:
                     tag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
@@ -137,6 +170,39 @@ class LocalHTTPServer:
                 self._send(
                     route.status, route.body, route.content_type, headers, route.drip_seconds
                 )
+
+            def _hostile(self, route: Route) -> None:
+                """Answers that test a client's limits; none is ever held in memory whole."""
+                self.close_connection = True
+                head = [f"HTTP/1.1 {route.status} Hostile\r\n"]
+                if route.content_type:
+                    head.append(f"Content-Type: {route.content_type}\r\n")
+                head += [f"{name}: {value}\r\n" for name, value in route.headers.items()]
+                if route.endless or route.chunked:
+                    head.append("Transfer-Encoding: chunked\r\n")
+                else:
+                    length = max(route.size, len(route.body))
+                    head.append(f"Content-Length: {length}\r\n")
+                head.append("\r\n")
+                if route.drip_headers:
+                    for byte in "".join(head).encode():
+                        if server._stopping.wait(route.drip_seconds or 1.0):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    return
+                self.wfile.write("".join(head).encode())
+                self.wfile.flush()
+                if route.stall_after is not None:
+                    self.wfile.write(route.body[: route.stall_after])
+                    self.wfile.flush()
+                    server._stopping.wait(120)
+                    return
+                chunked = route.endless or route.chunked
+                for part in _filler(route.body, None if route.endless else route.size):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
 
             def _send(
                 self,
@@ -162,3 +228,15 @@ class LocalHTTPServer:
                     self.wfile.write(body)
 
         return Handler
+
+
+def _filler(first: bytes, size: int | None) -> Iterator[bytes]:
+    """`first`, then spaces, 64 KiB at a time, to `size` bytes in all (None: for ever)."""
+    if first:
+        yield first[:size] if size is not None else first
+    sent = len(first)
+    block = b" " * 65536
+    while size is None or sent < size:
+        part = block if size is None else block[: size - sent]
+        yield part
+        sent += len(part)

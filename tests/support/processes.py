@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,14 @@ def procfile() -> dict[str, str]:
     return entries
 
 
-def start_from_procfile(name: str, log_dir: Path, env: dict[str, str]) -> Process:
-    """Start one Procfile process exactly as `make dev` does: its line, run by a shell."""
+def start_from_procfile(
+    name: str, log_dir: Path, env: dict[str, str], extra: Sequence[str] = (), label: str = ""
+) -> Process:
+    """Start one Procfile process exactly as `make dev` does: its line, run by a shell.
+
+    `extra` arguments go after the line's own, as an operator scaling out adds
+    `--hostname` to a second worker; `label` names its log (the process name by default).
+    """
     path = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    return Process(name, ["bash", "-c", f"exec {procfile()[name]}"], log_dir, env | {"PATH": path})
+    line = " ".join([procfile()[name], *(shlex.quote(arg) for arg in extra)])
+    return Process(label or name, ["bash", "-c", f"exec {line}"], log_dir, env | {"PATH": path})

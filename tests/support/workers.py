@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -18,11 +19,17 @@ FEED = (
 FEED_EVENTS = 5
 
 
-def start_worker(name: str, node: str, log_dir: Path, env: dict[str, str]) -> Process:
-    """Start a Procfile worker and wait until its node (`celery@host`…) answers a ping."""
+def start_worker(
+    name: str, node: str, log_dir: Path, env: dict[str, str], extra: Sequence[str] = ()
+) -> Process:
+    """Start a Procfile worker and wait until its node (`celery@host`…) answers a ping.
+
+    `extra` arguments follow the Procfile line's (a `--hostname` that names `node`).
+    """
     from almanac.worker import app  # after the test session's settings are in place
 
-    worker = start_from_procfile(name, log_dir, env)
+    label = name if not extra else f"{name}-{node}"
+    worker = start_from_procfile(name, log_dir, env, extra, label)
     destination = [f"{node}@{socket.gethostname()}"]
     try:
         wait_until(

@@ -263,29 +263,3 @@ def test_the_command_follows_queued_scrapes_to_their_end(
     (result,) = json.loads(as_json.stdout)
     # The feed has not changed since: the server answers 304 and nothing is parsed.
     assert (result["source"], result["status"]) == ("folk-club", "not_modified")
-
-
-def _readme_celery_commands() -> list[list[str]]:
-    """The `uv run celery …` lines of the README, as argv for this environment."""
-    import shlex
-
-    from tests.support.processes import ROOT
-
-    lines = (ROOT / "README.md").read_text().splitlines()
-    commands = []
-    for line in lines:
-        if line.startswith("uv run celery -A almanac.worker "):
-            argv = shlex.split(line.split("  #")[0])[2:]
-            commands.append([bin_path(argv[0]), *argv[1:]])
-    return commands
-
-
-def test_the_readme_s_celery_commands_work_against_a_worker(
-    worker_process: Process, sources: None
-) -> None:
-    commands = _readme_celery_commands()
-    assert {c[3] for c in commands} == {"call", "inspect", "purge"}
-    for argv in commands:
-        argv = [a.replace("vanwezel", "folk-club") for a in argv]
-        out = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ), timeout=60)
-        assert out.returncode == 0, (argv, out.stderr)

@@ -5,7 +5,6 @@ there to be counted."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -17,6 +16,7 @@ import redis
 from sqlalchemy import Engine, text
 
 from almanac.worker import app
+from tests.support.broker_queues import emptied_queues, queued_scrapes
 from tests.support.processes import BIN, Process, procfile, wait_until
 
 SOURCES = [f"hall-{n:02}" for n in range(12)]
@@ -35,30 +35,10 @@ def _dispatch_runs(process: Process) -> list[tuple[int, int, int]]:
     ]
 
 
-def _queued_scrapes(client: redis.Redis) -> list[str]:
-    """The source of every `almanac.scrape_source` message waiting in the scrape queue."""
-    sources = []
-    for key in client.keys("scrape*"):
-        for raw in client.lrange(key, 0, -1):
-            headers = json.loads(raw)["headers"]
-            assert headers["task"] == "almanac.scrape_source"
-            sources.append(json.loads(headers["kwargsrepr"].replace("'", '"'))["source"])
-    return sources
-
-
 @pytest.fixture
 def broker(redis_url: str) -> Iterator[redis.Redis]:
-    """The broker's Redis, its scrape and maintenance queues emptied before and after."""
-    client = redis.Redis.from_url(redis_url)
-
-    def empty() -> None:
-        for key in client.keys("scrape*") + client.keys("maintenance*"):
-            client.delete(key)
-
-    empty()  # scrapes earlier tests sent with no worker to take them
-    yield client
-    empty()  # what this test leaves for no worker
-    client.close()
+    with emptied_queues(redis_url) as client:
+        yield client
 
 
 @pytest.fixture
@@ -110,7 +90,7 @@ def test_two_beats_send_each_due_source_once(
                 {"slug": slug, "name": slug, "offset": n / 6},
             )
 
-    wait_until(lambda: len(_queued_scrapes(broker)) >= len(SOURCES), 30, "the scrapes sent")
+    wait_until(lambda: len(queued_scrapes(broker)) >= len(SOURCES), 30, "the scrapes sent")
     runs_before = sum(len(_dispatch_runs(worker)) for worker in workers)
     wait_until(
         lambda: sum(len(_dispatch_runs(worker)) for worker in workers) >= runs_before + 4,
@@ -118,7 +98,7 @@ def test_two_beats_send_each_due_source_once(
         "more rounds of almanac.dispatch_due",
     )
 
-    assert Counter(_queued_scrapes(broker)) == Counter(SOURCES)
+    assert Counter(queued_scrapes(broker)) == Counter(SOURCES)
     runs = [run for worker in workers for run in _dispatch_runs(worker)]
     assert sum(due for due, _, _ in runs) == len(SOURCES)
     assert sum(sent for _, sent, _ in runs) == len(SOURCES)

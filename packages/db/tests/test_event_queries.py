@@ -15,7 +15,14 @@ START = datetime(2026, 12, 3, 19, tzinfo=UTC)
 WINDOW = OccurrenceFilters(START - timedelta(days=1), START + timedelta(days=30))
 
 
-def _event(session: Session, source: Source, title: str, description: str | None) -> None:
+def _event(
+    session: Session,
+    source: Source,
+    title: str,
+    description: str | None,
+    starts: datetime = START,
+    ends: datetime | None = None,
+) -> None:
     event = Event(
         source_id=source.id,
         external_id=title,
@@ -30,13 +37,33 @@ def _event(session: Session, source: Source, title: str, description: str | None
         Occurrence(
             event_id=event.id,
             recurrence_key="single",
-            starts_at=START,
-            ends_at=START + timedelta(hours=2),
+            starts_at=starts,
+            ends_at=ends or starts + timedelta(hours=2),
             timezone="UTC",
             content_hash="x",
         )
     )
     session.flush()
+
+
+def test_a_page_holds_what_runs_when_the_window_opens_short_or_long(
+    db_session: Session, source: Source
+) -> None:
+    hours, days = timedelta(hours=1), timedelta(days=1)
+    for title, starts, ends in [
+        ("Exhibition", START - 20 * days, START + 10 * days),
+        ("Weekend festival", START - 30 * hours, START + 5 * hours),
+        ("Late show", START - 2 * hours, START + hours),
+        ("Over", START - 3 * hours, START - hours),
+        ("Long gone", START - 40 * days, START - days),
+        ("Tomorrow", START + days, START + days + 2 * hours),
+    ]:
+        _event(db_session, source, title, None, starts, ends)
+    window = OccurrenceFilters(START, START + 30 * days)
+    for limit in (None, 2, 50):
+        titles = [row.event.title for row in list_occurrences(db_session, window, limit=limit)]
+        expected = ["Exhibition", "Weekend festival", "Late show", "Tomorrow"]
+        assert titles == expected[:limit]
 
 
 def _found(session: Session, words: str) -> list[str]:

@@ -88,3 +88,18 @@ def test_a_failure_in_the_thread_reaches_the_caller(db_session: Session, source:
         writer.finish(PLAN)
     db_session.rollback()
     assert _titles(db_session) == {}
+
+
+@pytest.mark.parametrize("stored_ids", [frozenset[str](), frozenset({"b"})])
+def test_events_hashed_ahead_are_stored_as_if_hashed_in_place(
+    db_session: Session, source: Source, stored_ids: frozenset[str]
+) -> None:
+    """Whatever the writer was told is stored, reading the same feed again changes nothing."""
+    first = BatchWriter(db_session, source.id, stored_ids=stored_ids)
+    for start in range(0, 20, 5):
+        first.put([_event(f"gig-{n}", day=n) for n in range(start, start + 5)])
+    assert first.finish(PLAN).created == 20
+    again = BatchWriter(db_session, source.id)
+    again.put([_event(f"gig-{n}", day=n) for n in range(20)])
+    counts = again.finish(PLAN)
+    assert (counts.found, counts.created, counts.updated, counts.unchanged) == (20, 0, 0, 20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -81,6 +82,17 @@ def test_a_server_that_drips_is_cut_off(http_server: LocalHTTPServer, client: ht
     url = http_server.serve("/drip.ics", b"BEGIN:VCALENDAR" * 10, drip_seconds=0.2)
     with pytest.raises(FetchTimeout, match="longer than 1 s"):
         fetch(client, url, max_bytes=10_000, max_seconds=1.0)
+
+
+def test_a_server_that_drips_its_headers_is_cut_off_on_a_reused_client(
+    http_server: LocalHTTPServer, client: httpx.Client
+) -> None:
+    fetch(client, http_server.serve("/robots.txt", "User-agent: *"), max_bytes=100, max_seconds=1)
+    url = http_server.serve("/late.ics", "BEGIN:VCALENDAR", drip_headers=True, drip_seconds=0.1)
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match="longer than 1 s"):
+        fetch(client, url, max_bytes=10_000, max_seconds=1.0)
+    assert time.monotonic() - started < 3
 
 
 def test_a_compressed_bomb_is_cut_off(http_server: LocalHTTPServer, client: httpx.Client) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from almanac.core.addresses import PrivateAddressRefused, check_public
 from almanac.core.errors import HTTPStatusError
 from almanac.core.settings import Settings, get_settings
-from almanac.pipeline.address_guard import PrivateAddressRefused, check_public
 from almanac.pipeline.fetch import make_client
 from almanac.pipeline.polite_fetch import PoliteFetcher, RobotsDisallowed
 from tests.support.http_server import LocalHTTPServer
@@ -79,6 +80,32 @@ def test_per_host_concurrency_holds_across_threads(
     assert errors == []
     assert len(http_server.hits("/slow")) == 6
     assert http_server.max_in_flight == 2
+
+
+def test_the_interval_counts_from_when_a_late_request_went_out(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    """A worker that is slow to send the request its slot was granted for (a busy CPU)
+    does not let another worker's request reach the site sooner than the interval."""
+    http_server.serve("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    url = http_server.serve("/page", "x")
+    tuned = settings.model_copy(update={"host_min_interval_seconds": 0.2})
+    PoliteFetcher(tuned, httpx.Client()).get(http_server.url("/robots.txt"))
+    granted = threading.Event()
+
+    def late(request: httpx.Request) -> None:
+        granted.set()
+        time.sleep(0.3)
+
+    with make_client(tuned) as slow, make_client(tuned) as quick:
+        slow.event_hooks["request"].append(late)
+        first = threading.Thread(target=PoliteFetcher(tuned, slow).get, args=(url,))
+        first.start()
+        assert granted.wait(5)
+        PoliteFetcher(tuned, quick).get(url)
+        first.join(10)
+    late_one, other = sorted(hit.at for hit in http_server.hits("/page"))
+    assert other - late_one >= 0.19
 
 
 def test_429_is_retried_after_the_time_it_asks(

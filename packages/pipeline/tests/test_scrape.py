@@ -139,3 +139,25 @@ def test_a_moved_window_fetches_the_whole_feed_again(
     assert next_day.status is RunStatus.OK
     assert (next_day.counts.created, next_day.counts.updated) == (0, 0)
     assert "If-None-Match" not in http_server.hits("/folk-club.ics")[-1].headers
+
+
+def test_a_feed_parsed_apart_and_read_again_counts_its_events_unchanged_and_writes_nothing(
+    sessions: sessionmaker[Session], source: Source
+) -> None:
+    apart = get_settings().model_copy(update={"feed_parse_apart_bytes": 0})
+
+    def run(now: datetime) -> RunSummary:
+        return scrape_source(sessions, apart, "folk-club", trigger=Trigger.CLI, now=now)
+
+    first = run(NOW)
+    with sessions() as session:
+        stamps = {x: at for x, at in session.execute(select(Event.external_id, Event.updated_at))}
+    again = run(NOW + timedelta(days=1))  # the window moved: the body is read again
+    assert again.status is RunStatus.OK
+    c = again.counts
+    assert (c.found, c.created, c.updated, c.unchanged) == (5, 0, 0, 5)
+    assert c.cancelled == first.counts.cancelled > 0
+    with sessions() as session:
+        assert {
+            x: at for x, at in session.execute(select(Event.external_id, Event.updated_at))
+        } == stamps

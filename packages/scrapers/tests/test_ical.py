@@ -170,10 +170,11 @@ def _vevent(uid: str, day: int, title: str = "Gig", sequence: int = 0) -> list[s
 
 
 def test_a_large_feed_comes_in_batches_each_event_once() -> None:
+    """Small batches first, so that storing starts soon, then up to a thousand."""
     body = _feed(*[line for n in range(2500) for line in _vevent(f"gig-{n}", 1 + n % 28)])
     problems: list[ParseProblem] = []
     batches = list(ical.parse_batches(body, "https://x.example/f.ics", WINDOW, problems))
-    assert [len(batch) for batch in batches] == [1000, 1000, 500]
+    assert [len(batch) for batch in batches] == [125, 250, 500, 1000, 625]
     ids = [event.external_id for batch in batches for event in batch]
     assert sorted(ids) == sorted(f"gig-{n}" for n in range(2500))
     assert problems == []

@@ -1,8 +1,9 @@
 """The error answers each route documents in `/openapi.json`, all `{"detail": ...}`.
 
 `errors(404, 409)` gives a route's `responses=`; every route also documents
-401 (a missing or unknown API key), 413 (a body over the limit) and 422 (a
-request FastAPI cannot validate) through the app's own `responses`.
+401 (a missing or unknown API key), 413 (a body over the limit), 422 (a
+request FastAPI cannot validate) and 503 (the database does not answer)
+through the app's own `responses`.
 """
 
 from __future__ import annotations
@@ -47,4 +48,4 @@ def errors(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
     return answers
 
 
-COMMON_ERRORS = errors(401, 413, 422)
+COMMON_ERRORS = errors(401, 413, 422, 503)

@@ -24,6 +24,7 @@ from almanac.api.routes import (
     tasks,
     venues,
 )
+from almanac.api.startup_objects import frozen_after_start
 from almanac.core.errors import ConfigError
 from almanac.core.settings import get_settings
 
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         dependencies=[Depends(require_api_key)],
         responses=COMMON_ERRORS,
+        lifespan=frozen_after_start,
     )
     routers = (health, sources, venues, categories, runs, events, calendar_feeds, tasks)
     for module in (*routers, dead_letters, metrics):

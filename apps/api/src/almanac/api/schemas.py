@@ -367,34 +367,32 @@ class DeadLetterOut(BaseModel):
     replay_task_id: str | None
 
 
+TASK_RUN_EXAMPLE: dict[str, Any] = {
+    "task_id": "6f1c2b0e-3d4a-4f7e-9a51-0c8d2e7b9f10",
+    "task_name": "almanac.scrape_source",
+    "state": "success",
+    "queue": "scrape",
+    "worker": "celery@worker-1",
+    "retries": 0,
+    "source": "riverside-arts",
+    "trigger": "schedule",
+    "args": [],
+    "kwargs": {"source": "riverside-arts", "trigger": "schedule"},
+    "received_at": "2026-11-21T06:00:00Z",
+    "started_at": "2026-11-21T06:00:01Z",
+    "finished_at": "2026-11-21T06:00:12Z",
+    "runtime_seconds": 11.2,
+    "error": "FetchError: 503 from riverside-arts.example",
+    "created_at": "2026-11-21T06:00:00Z",
+    "updated_at": "2026-11-21T06:00:12Z",
+}
+"""The run-history example, which a source's runs extend with their scrape."""
+
+
 class TaskRunOut(BaseModel):
     """One Celery task as the run history tells it; a retry keeps its row."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "task_id": "6f1c2b0e-3d4a-4f7e-9a51-0c8d2e7b9f10",
-                    "task_name": "almanac.scrape_source",
-                    "state": "success",
-                    "queue": "scrape",
-                    "worker": "celery@worker-1",
-                    "retries": 0,
-                    "source": "riverside-arts",
-                    "trigger": "schedule",
-                    "args": [],
-                    "kwargs": {"source": "riverside-arts", "trigger": "schedule"},
-                    "received_at": "2026-11-21T06:00:00Z",
-                    "started_at": "2026-11-21T06:00:01Z",
-                    "finished_at": "2026-11-21T06:00:12Z",
-                    "runtime_seconds": 11.2,
-                    "error": "FetchError: 503 from riverside-arts.example",
-                    "created_at": "2026-11-21T06:00:00Z",
-                    "updated_at": "2026-11-21T06:00:12Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [TASK_RUN_EXAMPLE]})
 
     task_id: str
     task_name: str
@@ -457,23 +455,7 @@ class SourceRunOut(TaskRunOut):
         json_schema_extra={
             "examples": [
                 {
-                    "task_id": "6f1c2b0e-3d4a-4f7e-9a51-0c8d2e7b9f10",
-                    "task_name": "almanac.scrape_source",
-                    "state": "success",
-                    "queue": "scrape",
-                    "worker": "celery@worker-1",
-                    "retries": 0,
-                    "source": "riverside-arts",
-                    "trigger": "schedule",
-                    "args": [],
-                    "kwargs": {"source": "riverside-arts", "trigger": "schedule"},
-                    "received_at": "2026-11-21T06:00:00Z",
-                    "started_at": "2026-11-21T06:00:01Z",
-                    "finished_at": "2026-11-21T06:00:12Z",
-                    "runtime_seconds": 11.2,
-                    "error": "FetchError: 503 from riverside-arts.example",
-                    "created_at": "2026-11-21T06:00:00Z",
-                    "updated_at": "2026-11-21T06:00:12Z",
+                    **TASK_RUN_EXAMPLE,
                     "scrape": {
                         "status": "ok",
                         "started_at": "2026-11-21T06:00:01Z",

@@ -12,6 +12,7 @@ from celery.schedules import crontab
 from almanac.core import log_context, tasks
 from almanac.core.errors import ConfigError
 from almanac.core.settings import Settings, get_settings
+from almanac.worker import redis_broker
 
 
 def _settings() -> Settings:
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> Celery:
         worker_log_format=log_context.TEXT_FORMAT,
         worker_task_log_format=log_context.TEXT_FORMAT,
         broker_connection_retry_on_startup=True,
+        broker_transport=redis_broker.TRANSPORT,
         broker_transport_options=tasks.BROKER_PRIORITY_OPTIONS,
         beat_schedule=beat_schedule(settings),
         beat_schedule_filename=settings.beat_schedule_file,
@@ -87,6 +89,7 @@ def create_app(settings: Settings) -> Celery:
             "almanac.worker.dead_letters",
             "almanac.worker.run_history",
             "almanac.worker.warm_start",
+            "almanac.worker.cpu_priority",
         ],
     )
     return app

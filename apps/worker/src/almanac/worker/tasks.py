@@ -27,6 +27,7 @@ from almanac.pipeline.due_runs import plan_next_daily_run
 from almanac.pipeline.preview import preview_source as run_preview
 from almanac.pipeline.retention import prune as run_prune
 from almanac.pipeline.retries import backoff_seconds
+from almanac.pipeline.runs import close_lost_run
 from almanac.pipeline.scrape import scrape_source as run_scrape
 from almanac.pipeline.sessions import sessions
 from almanac.pipeline.sources import daily_sources, enabled_sources, source_slug
@@ -66,7 +67,9 @@ def scrape_source(self: Task, source: str | int, trigger: str = "schedule") -> d
     try:
         summary = run_scrape(sessions(), settings, slug, trigger=Trigger(trigger), task_id=task_id)
     except DBAPIError as exc:
-        raise _ending(self, slug, f"the database is unavailable: {exc.orig or exc}") from exc
+        reason = f"the database is unavailable: {exc.orig or exc}"
+        close_lost_run(sessions(), task_id, reason)
+        raise _ending(self, slug, reason) from exc
     if summary.status is RunStatus.FAILED and summary.transient:
         raise _ending(self, slug, f"{slug}: {summary.message}")
     release_lease(sessions(), slug, task_id)

@@ -3,7 +3,8 @@
 An API request gets an id; a task it starts carries that id in a message
 header, so the worker's lines about the scrape name the request that asked
 for it. Each line also names the task and the source it is about, `-` where
-there is none.
+there is none. A password in a URL (`https://user:password@host/`), whichever
+library logs it, is written as `https://***@host/`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ request_id: ContextVar[str | None] = ContextVar("almanac_request_id", default=No
 source: ContextVar[str | None] = ContextVar("almanac_source", default=None)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@'\"<>]+@")
 JSON_FIELDS = (
     "asctime",
     "levelname",
@@ -51,6 +53,18 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def without_url_credentials(text: str) -> str:
+    """`text` with the user and password of every URL in it replaced by `***`."""
+    return _CREDENTIALS.sub(r"\1***@", text) if "@" in text else text
+
+
+class _GuardedRecord(logging.LogRecord):
+    """A log record whose message never shows a password in a URL."""
+
+    def getMessage(self) -> str:
+        return without_url_credentials(super().getMessage())
+
+
 TaskFields = Callable[[], tuple[str | None, str | None]]
 """The running task's id and name, where a process runs tasks."""
 
@@ -73,6 +87,8 @@ def install_record_fields(task_fields: TaskFields | None = None) -> None:
         task_id, task_name = task_fields() if task_fields else (None, None)
         record.task_id = task_id or NONE
         record.task_name = task_name or NONE
+        if type(record) is logging.LogRecord:
+            record.__class__ = _GuardedRecord
         return record
 
     make_record.almanac_fields = True  # type: ignore[attr-defined]
@@ -80,10 +96,21 @@ def install_record_fields(task_fields: TaskFields | None = None) -> None:
     logging.setLogRecordFactory(make_record)
 
 
+class _TextFormatter(logging.Formatter):
+    def formatException(self, ei: Any) -> str:
+        return without_url_credentials(super().formatException(ei))
+
+
+class _JsonFormatter(JsonFormatter):
+    def formatException(self, ei: Any) -> str:
+        return without_url_credentials(str(super().formatException(ei)))
+
+
 def formatter(log_format: LogFormat, text_format: str = TEXT_FORMAT) -> logging.Formatter:
-    """One JSON object per line, or the readable text line."""
+    """One JSON object per line, or the readable text line; tracebacks lose URL passwords
+    as messages do."""
     if log_format == "json":
-        return JsonFormatter(
+        return _JsonFormatter(
             list(JSON_FIELDS),
             rename_fields={
                 "asctime": "time",
@@ -92,7 +119,7 @@ def formatter(log_format: LogFormat, text_format: str = TEXT_FORMAT) -> logging.
                 "processName": "process",
             },
         )
-    return logging.Formatter(text_format)
+    return _TextFormatter(text_format)
 
 
 def dress_handlers(

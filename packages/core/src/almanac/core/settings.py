@@ -38,8 +38,13 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     fetch_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    feed_parse_apart_bytes: int = Field(default=256 * 1024, ge=0)
+    """Feeds at least this large are parsed in a child process while this one stores them."""
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     allow_private_networks: bool = False
+    allowed_private_hosts: str = ""
+    """Comma-separated hosts (`host` or `host:port`) that may be fetched though they are
+    private, when private networks are otherwise refused: an intranet calendar server."""
     host_min_interval_seconds: float = Field(default=1.0, ge=0, le=3600)
     host_max_concurrency: int = Field(default=2, ge=1, le=100)
     fetch_retries: int = Field(default=2, ge=0, le=10)
@@ -49,6 +54,9 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = Field(default=1800, ge=10, le=86400)
     worker_shutdown_grace_seconds: int = Field(default=60, ge=1, le=3600)
     worker_max_tasks_per_child: int = Field(default=200, ge=1, le=100_000)
+    worker_niceness: int = Field(default=10, ge=0, le=19)
+    """How much lower a worker's CPU priority is than the API's (Unix nice), so that
+    readers are answered promptly while scrapes run on the same machine."""
     daily_run_hour: int = Field(default=6, ge=0, le=23)
     daily_run_minute: int = Field(default=0, ge=0, le=59)
     dispatch_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
@@ -110,6 +118,10 @@ class Settings(BaseSettings):
     @property
     def api_key_list(self) -> list[str]:
         return _comma_separated(self.api_keys)
+
+    @property
+    def allowed_private_host_list(self) -> frozenset[str]:
+        return frozenset(host.lower() for host in _comma_separated(self.allowed_private_hosts))
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -17,19 +17,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    DateTime,
+    Integer,
     Select,
+    String,
     Subquery,
     and_,
+    bindparam,
     case,
     exists,
     func,
     literal_column,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -49,23 +56,53 @@ def search_document() -> ColumnElement[object]:
     )
 
 
+def _removed() -> ColumnElement[bool]:
+    """Removed itself, or its event was removed while it had not yet ended."""
+    return or_(
+        Occurrence.status == "removed",
+        and_(
+            Event.status == "removed",
+            Occurrence.ends_at > func.coalesce(Event.removed_at, literal_column("now()")),
+        ),
+    )
+
+
+def _either(status: str) -> ColumnElement[bool]:
+    return or_(Occurrence.status == status, Event.status == status)
+
+
 def shown_status() -> ColumnElement[str]:
     """The occurrence's status as people see it, from its own and its event's."""
     return case(
-        (
-            or_(
-                Occurrence.status == "removed",
-                and_(
-                    Event.status == "removed",
-                    Occurrence.ends_at > func.coalesce(Event.removed_at, literal_column("now()")),
-                ),
-            ),
-            "removed",
-        ),
-        (or_(Occurrence.status == "cancelled", Event.status == "cancelled"), "cancelled"),
-        (or_(Occurrence.status == "postponed", Event.status == "postponed"), "postponed"),
+        (_removed(), "removed"),
+        (_either("cancelled"), "cancelled"),
+        (_either("postponed"), "postponed"),
         else_="scheduled",
     )
+
+
+def shown_status_in(statuses: Sequence[str]) -> ColumnElement[bool]:
+    """The test that `shown_status()` is one of `statuses`.
+
+    Written as plain conditions on the columns rather than on the `CASE`, whose
+    selectivity PostgreSQL cannot estimate: misjudged, it would give up the
+    early-stopping scan of the start index for a sort of the whole window.
+    """
+    wanted = set(statuses)
+    if wanted >= set(STATUSES):
+        return true()
+    removed = _removed()
+    cancelled = and_(~removed, _either("cancelled"))
+    postponed = and_(~removed, ~_either("cancelled"), _either("postponed"))
+    if wanted == set(SHOWN_BY_DEFAULT):
+        return ~removed
+    tests = {
+        "removed": removed,
+        "cancelled": cancelled,
+        "postponed": postponed,
+        "scheduled": and_(~removed, ~_either("cancelled"), ~_either("postponed")),
+    }
+    return or_(*(tests[status] for status in STATUSES if status in wanted))
 
 
 def last_changed() -> ColumnElement[datetime]:
@@ -120,17 +157,109 @@ class OccurrenceFilters:
     """Leave out occurrences cancelled or removed before this moment."""
 
 
+class ListedOccurrence(NamedTuple):
+    """The columns of an occurrence that a list shows (named as `Occurrence`'s)."""
+
+    id: int
+    recurrence_key: str
+    title: str | None
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    timezone: str
+    previous_starts_at: datetime | None
+
+
+class ListedEvent(NamedTuple):
+    """The columns of an event that a list shows (named as `Event`'s)."""
+
+    id: int
+    external_id: str
+    title: str
+    description: str | None
+    url: str | None
+    image_url: str | None
+    location_text: str | None
+    categories: list[str]
+    price: str | None
+    status: str
+    sequence: int
+
+
+class ListedVenue(NamedTuple):
+    """The columns of a venue that a list shows (named as `Venue`'s)."""
+
+    slug: str
+    name: str
+    address: str | None
+    url: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class OccurrenceRow:
-    """An occurrence with its event, as a list or a feed shows it."""
+    """An occurrence with its event, as a list shows it: plain columns, no ORM objects,
+    which would cost more to load than the query takes."""
 
-    occurrence: Occurrence
-    event: Event
+    occurrence: ListedOccurrence
+    event: ListedEvent
     source_slug: str
     source_name: str
-    venue: Venue | None
+    venue: ListedVenue | None
     status: str
     free: bool
+    changed_at: datetime
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> OccurrenceRow:
+        o, e, v = len(ListedOccurrence._fields), len(ListedEvent._fields), len(ListedVenue._fields)
+        venue = ListedVenue(*row[o + e : o + e + v]) if row[o + e] is not None else None
+        rest = row[o + e + v :]
+        return cls(
+            ListedOccurrence(*row[:o]),
+            ListedEvent(*row[o : o + e]),
+            rest[0],
+            rest[1],
+            venue,
+            rest[2],
+            rest[3],
+            rest[4],
+        )
+
+
+_LISTED_COLUMNS = (
+    *(getattr(Occurrence, name) for name in ListedOccurrence._fields),
+    *(getattr(Event, name) for name in ListedEvent._fields),
+    *(getattr(Venue, name) for name in ListedVenue._fields),
+    Source.slug,
+    Source.name,
+)
+
+
+class FeedRow(NamedTuple):
+    """An occurrence as a calendar feed writes it: plain columns, no ORM objects.
+
+    A feed holds thousands of rows, and loading each as mapped objects would
+    cost more than the query.
+    """
+
+    occurrence_id: int
+    first_seen_at: datetime
+    occurrence_title: str | None
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    timezone: str
+    event_id: int
+    title: str
+    description: str | None
+    price: str | None
+    url: str | None
+    categories: list[str]
+    location_text: str | None
+    sequence: int
+    venue_name: str | None
+    venue_address: str | None
+    status: str
     changed_at: datetime
 
 
@@ -145,42 +274,121 @@ class FeedVersion:
     """Every change to an event raises its sequence, even two within one transaction."""
 
 
-def occurrences_query(columns: Sequence[Any], filters: OccurrenceFilters) -> Select[Any]:
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which filters a statement has: statements of one shape differ only in their values.
+
+    Building a statement of this size costs more than PostgreSQL takes to run
+    it, so each shape is built once, with bound parameters, and kept.
+    """
+
+    statuses: frozenset[str]
+    sources: bool = False
+    venues: bool = False
+    categories: bool = False
+    free: bool | None = None
+    query: bool = False
+    ended_since: bool = False
+    after: bool = False
+    limit: bool = False
+
+    @classmethod
+    def of(
+        cls, filters: OccurrenceFilters, after: object = None, limit: int | None = None
+    ) -> _Shape:
+        return cls(
+            statuses=frozenset(filters.statuses),
+            sources=bool(filters.source_ids),
+            venues=bool(filters.venue_ids),
+            categories=bool(filters.categories),
+            free=filters.free,
+            query=bool(filters.query),
+            ended_since=filters.ended_since is not None,
+            after=after is not None,
+            limit=limit is not None,
+        )
+
+
+def _values(
+    filters: OccurrenceFilters,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """The values of a statement's bound parameters (those of its shape)."""
+    values: dict[str, Any] = {"start": filters.start, "end": filters.end}
+    if filters.source_ids:
+        values["source_ids"] = list(filters.source_ids)
+    if filters.venue_ids:
+        values["venue_ids"] = list(filters.venue_ids)
+    if filters.categories:
+        values["categories"] = [c.lower() for c in filters.categories]
+    if filters.query:
+        values["query"] = filters.query
+    if filters.ended_since is not None:
+        values["ended_since"] = filters.ended_since
+    if after is not None:
+        values["after_start"], values["after_id"] = after
+    if limit is not None:
+        values["limit"] = limit
+    return values
+
+
+_MOMENT = DateTime(timezone=True)
+_START = bindparam("start", type_=_MOMENT)
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+def _filtered(columns: Sequence[Any], shape: _Shape, *, named: bool = True) -> Select[Any]:
+    """`columns` of the occurrences (with their events) that a shape's filters select;
+    `named` joins their sources and venues too, for columns of theirs."""
     query = (
         select(*columns)
         .select_from(Occurrence)
         .join(Event, Occurrence.event_id == Event.id)
-        .join(Source, Event.source_id == Source.id)
-        .outerjoin(Venue, Event.venue_id == Venue.id)
         .where(
-            Occurrence.starts_at < filters.end,
-            or_(Occurrence.ends_at > filters.start, Occurrence.starts_at >= filters.start),
-            shown_status().in_(list(filters.statuses)),
+            Occurrence.starts_at < bindparam("end", type_=_MOMENT),
+            or_(Occurrence.ends_at > _START, Occurrence.starts_at >= _START),
         )
     )
-    if filters.source_ids:
-        query = query.where(Event.source_id.in_(list(filters.source_ids)))
-    if filters.venue_ids:
-        query = query.where(Event.venue_id.in_(list(filters.venue_ids)))
-    if filters.categories:
-        wanted = [c.lower() for c in filters.categories]
+    if not shape.statuses >= set(STATUSES):
+        query = query.where(shown_status_in(sorted(shape.statuses)))
+    if shape.sources:
+        query = query.where(Event.source_id.in_(bindparam("source_ids", expanding=True)))
+    if shape.venues:
+        query = query.where(Event.venue_id.in_(bindparam("venue_ids", expanding=True)))
+    if shape.categories:
         category = func.unnest(Event.categories).column_valued("category")
+        wanted: BindParameter[list[str]] = bindparam("categories", expanding=True)
         query = query.where(exists(select(1).where(func.lower(category).in_(wanted))))
-    if filters.free is not None:
-        query = query.where(is_free() if filters.free else ~is_free())
-    if filters.query:
+    if shape.free is not None:
+        query = query.where(is_free() if shape.free else ~is_free())
+    if shape.query:
         terms = func.websearch_to_tsquery(
-            literal_column(f"'{SEARCH_CONFIG}'::regconfig"), filters.query
+            literal_column(f"'{SEARCH_CONFIG}'::regconfig"), bindparam("query", type_=String)
         )
         query = query.where(search_document().op("@@")(terms))
-    if filters.ended_since is not None:
+    if shape.ended_since:
         query = query.where(
             or_(
-                shown_status().in_(["scheduled", "postponed"]),
-                status_since() >= filters.ended_since,
+                shown_status_in(["scheduled", "postponed"]),
+                status_since() >= bindparam("ended_since", type_=_MOMENT),
             )
         )
-    return query
+    if shape.after:
+        after = tuple_(bindparam("after_start", type_=_MOMENT), bindparam("after_id"))
+        query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > after)
+    return _named(query) if named else query
+
+
+def _named(query: Select[Any]) -> Select[Any]:
+    return query.join(Source, Event.source_id == Source.id).outerjoin(
+        Venue, Event.venue_id == Venue.id
+    )
+
+
+def occurrences_query(columns: Sequence[Any], filters: OccurrenceFilters) -> Select[Any]:
+    """`columns` of the occurrences `filters` selects, with its values bound."""
+    return _filtered(columns, _Shape.of(filters)).params(_values(filters))
 
 
 def list_occurrences(
@@ -191,8 +399,10 @@ def list_occurrences(
     limit: int | None = None,
 ) -> list[OccurrenceRow]:
     """Occurrences matching `filters`, by start (then id), after the keyset `after`."""
-    query = list_query(filters, after=after, limit=limit)
-    return [OccurrenceRow(*row) for row in session.execute(query).all()]
+    statement = _list_statement(_Shape.of(filters, after, limit))
+    # Run as a Core statement: its rows are plain columns, with no ORM loading to do.
+    rows = session.connection().execute(statement, _values(filters, after, limit))
+    return [OccurrenceRow.of(row) for row in rows]
 
 
 def list_query(
@@ -201,7 +411,13 @@ def list_query(
     after: tuple[datetime, int] | None = None,
     limit: int | None = None,
 ) -> Select[Any]:
-    """The statement `list_occurrences` runs (so its plan can be looked at).
+    """The statement `list_occurrences` runs, with its values bound (to look at its plan)."""
+    return _list_statement(_Shape.of(filters, after, limit)).params(_values(filters, after, limit))
+
+
+@lru_cache(maxsize=256)
+def _list_statement(shape: _Shape) -> Select[Any]:
+    """The list's statement for one shape of filters.
 
     With a limit, the page's occurrences are found first in two parts that each
     stop early: those starting in the window, read in order from the index on
@@ -210,28 +426,23 @@ def list_query(
     stop early: it would read everything that started before the window to find
     what is still running.
     """
-    query = occurrences_query(
-        (
-            Occurrence,
-            Event,
-            Source.slug,
-            Source.name,
-            Venue,
-            shown_status(),
-            is_free(),
-            last_changed(),
-        ),
-        filters,
-    ).order_by(Occurrence.starts_at, Occurrence.id)
-    if after is not None:
-        query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > after)
-    if limit is not None:
-        page = _page_ids(filters, after, limit)
-        query = query.where(Occurrence.id.in_(select(page.c.id))).limit(limit)
-    return query
+    columns = (*_LISTED_COLUMNS, shown_status(), is_free(), last_changed())
+    if not shape.limit:
+        return _filtered(columns, shape).order_by(Occurrence.starts_at, Occurrence.id)
+    # The page's rows are the first of the candidates, which already meet every filter.
+    page = _page_ids(shape)
+    unfiltered = (
+        select(*columns).select_from(Occurrence).join(Event, Occurrence.event_id == Event.id)
+    )
+    return (
+        _named(unfiltered)
+        .where(Occurrence.id.in_(select(page.c.id)))
+        .order_by(Occurrence.starts_at, Occurrence.id)
+        .limit(_LIMIT)
+    )
 
 
-def running_at(moment: datetime) -> ColumnElement[bool]:
+def running_at(moment: ColumnElement[datetime] | datetime) -> ColumnElement[bool]:
     """Started before `moment` and ends after it; the `ix_occurrences_running` index's test."""
     running = func.tstzrange(
         Occurrence.starts_at,
@@ -241,20 +452,52 @@ def running_at(moment: datetime) -> ColumnElement[bool]:
     return running.op("@>")(moment)
 
 
-def _page_ids(
-    filters: OccurrenceFilters, after: tuple[datetime, int] | None, limit: int
-) -> Subquery:
+def _page_ids(shape: _Shape) -> Subquery:
     """The ids of the page's occurrences: at most `limit` of each part, by start."""
 
     def part(*window: ColumnElement[bool]) -> Select[Any]:
-        query = occurrences_query((Occurrence.id, Occurrence.starts_at), filters).where(*window)
-        if after is not None:
-            query = query.where(tuple_(Occurrence.starts_at, Occurrence.id) > after)
-        return query.order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
+        query = _filtered((Occurrence.id, Occurrence.starts_at), shape, named=False)
+        query = query.where(*window)
+        return query.order_by(Occurrence.starts_at, Occurrence.id).limit(_LIMIT)
 
-    starting = part(Occurrence.starts_at >= filters.start)
-    running = part(running_at(filters.start))
+    starting = part(Occurrence.starts_at >= _START)
+    running = part(running_at(_START))
     return union_all(starting, running).subquery("page")
+
+
+def feed_rows(session: Session, filters: OccurrenceFilters) -> list[FeedRow]:
+    """The occurrences `filters` selects, by start (then id), as a feed writes them."""
+    statement = _feed_statement(_Shape.of(filters))
+    rows = session.connection().execute(statement, _values(filters))
+    return [FeedRow(*row) for row in rows]
+
+
+@lru_cache(maxsize=64)
+def _feed_statement(shape: _Shape) -> Select[Any]:
+    return _filtered(
+        (
+            Occurrence.id,
+            Occurrence.first_seen_at,
+            Occurrence.title,
+            Occurrence.starts_at,
+            Occurrence.ends_at,
+            Occurrence.all_day,
+            Occurrence.timezone,
+            Event.id,
+            Event.title,
+            Event.description,
+            Event.price,
+            Event.url,
+            Event.categories,
+            Event.location_text,
+            Event.sequence,
+            Venue.name,
+            Venue.address,
+            shown_status(),
+            last_changed(),
+        ),
+        shape,
+    ).order_by(Occurrence.starts_at, Occurrence.id)
 
 
 def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:
@@ -262,17 +505,24 @@ def feed_version(session: Session, filters: OccurrenceFilters) -> FeedVersion:
 
     One aggregate over the same rows as `list_occurrences`, without reading them.
     """
-    query = occurrences_query(
+    statement = _version_statement(_Shape.of(filters))
+    values = _values(filters)
+    count, changed, id_sum, sequence_sum = session.connection().execute(statement, values).one()
+    return FeedVersion(int(count), changed, int(id_sum), int(sequence_sum))
+
+
+@lru_cache(maxsize=64)
+def _version_statement(shape: _Shape) -> Select[Any]:
+    return _filtered(
         (
             func.count(),
             func.max(last_changed()),
             func.coalesce(func.sum(Occurrence.id), 0),
             func.coalesce(func.sum(Event.sequence), 0),
         ),
-        filters,
+        shape,
+        named=False,
     )
-    count, changed, id_sum, sequence_sum = session.execute(query).one()
-    return FeedVersion(int(count), changed, int(id_sum), int(sequence_sum))
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,9 @@ class Event(Base):
                 text("(title || ' ') || coalesce(description, '')"),
             ),
             postgresql_using="gin",
+            # 16 MB: the words of a large feed's new events wait in the index's
+            # pending list, which searches read too, until autovacuum merges them.
+            postgresql_with={"gin_pending_list_limit": 16384},
         ),
         UniqueConstraint("source_id", "external_id"),
         CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),

@@ -9,7 +9,7 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,17 +33,25 @@ EVENTS = CopyTarget(
 
 
 def insert_new_events(
-    session: Session, source_id: int, feed_id: int | None, events: list[EventIn]
+    session: Session,
+    source_id: int,
+    feed_id: int | None,
+    events: list[EventIn],
+    hashed: Mapping[str, EventHashes] | None = None,
 ) -> int:
-    """Store events the source does not have, with their occurrences; returns how many."""
+    """Store events the source does not have, with their occurrences; returns how many.
+
+    `hashed` holds hashes computed ahead, by external id, for events of `events`.
+    """
     if not events:
         return 0
     ids = _reserve_ids(session, len(events))
     occurrences: list[tuple[Any, ...]] = []
+    ahead = hashed or {}
 
     def event_rows() -> Iterator[tuple[Any, ...]]:
         for event_id, event in zip(ids, events, strict=True):
-            hashes = event_hashes(event)
+            hashes = ahead.get(event.external_id) or event_hashes(event)
             occurrences.extend(occurrence_rows(event_id, hashes))
             yield _event_row(event_id, source_id, feed_id, event, hashes)
 

@@ -37,3 +37,18 @@ def stored_hashes(session: Session, event_ids: list[int]) -> dict[int, tuple[str
         {"ids": event_ids},
     )
     return {event_id: (content, schedule) for event_id, content, schedule in rows}
+
+
+StoredInput = tuple[str | None, bool]
+"""(input hash, removed) of a stored event."""
+
+
+def stored_inputs(session: Session, source_id: int) -> dict[str, StoredInput]:
+    """The input hash of every stored event of the source, by external id."""
+    rows = fetch_binary(
+        session,
+        "SELECT external_id, input_hash, status = 'removed' FROM events"
+        " WHERE source_id = %(source_id)b",
+        {"source_id": source_id},
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import httpx
 
+from almanac.core.addresses import PrivateAddressRefused, check_public, without_credentials
 from almanac.core.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
 from almanac.core.settings import Settings
-from almanac.pipeline.address_guard import check_public
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,12 @@ def _tls_context() -> ssl.SSLContext:
 def make_client(settings: Settings) -> httpx.Client:
     """The HTTP client of a run; unless private networks are allowed, every request
     (redirects included) is checked against private, loopback and link-local addresses."""
-    hooks = {} if settings.allow_private_networks else {"request": [_refuse_private]}
+    allowed = settings.allowed_private_host_list
+
+    def refuse_private(request: httpx.Request) -> None:
+        check_public(str(request.url), allowed)
+
+    hooks = {} if settings.allow_private_networks else {"request": [refuse_private]}
     return httpx.Client(
         event_hooks=hooks,
         verify=_tls_context(),
@@ -58,10 +67,6 @@ def make_client(settings: Settings) -> httpx.Client:
     )
 
 
-def _refuse_private(request: httpx.Request) -> None:
-    check_public(str(request.url))
-
-
 def fetch(
     client: httpx.Client,
     url: str,
@@ -70,57 +75,168 @@ def fetch(
     etag: str | None = None,
     last_modified: str | None = None,
     max_seconds: float | None = None,
+    truncate: bool = False,
+    on_sent: Callable[[], None] | None = None,
 ) -> FetchResult:
     """GET `url`; a 304 comes back with an empty body, any other non-2xx raises.
 
     The body is streamed and cut off past `max_bytes` (counted after
     decompression, so a compressed bomb is cut off too) or when the whole
     response takes longer than `max_seconds` (a server that drips bytes).
+    With `truncate`, a longer body is not refused but cut at `max_bytes`.
+    `on_sent` is called each time a request's head has been written to its
+    connection (once per redirect).
     """
     url = normalize_url(url)
-    deadline = time.monotonic() + max_seconds if max_seconds else None
+    shown = without_credentials(url)
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    watchdog = _Watchdog(max_seconds)
+    if max_seconds:
+        headers["Connection"] = "close"  # the watchdog sees the connections it opens
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        extensions = _with_sent_hook(watchdog.extensions, on_sent)
+        with client.stream("GET", url, headers=headers, extensions=extensions) as response:
             requests = len(response.history) + 1
             if response.status_code == 304:
                 return _result(response, b"", requests)
             if response.status_code >= 400:
                 raise HTTPStatusError(
-                    f"{url} answered {response.status_code} {response.reason_phrase}",
+                    _status_message(shown, response),
                     url,
                     response.status_code,
-                    response.headers.get("Retry-After"),
+                    _retry_after(response),
                 )
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if declared.isdigit() and int(declared) > max_bytes and not truncate:
                 raise ResponseTooLarge(
-                    f"{url} is {int(declared)} bytes, over the {max_bytes}-byte limit", url
+                    f"{shown} is {int(declared)} bytes, over the {max_bytes}-byte limit", url
                 )
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
+                if size > max_bytes and truncate:
+                    chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                    break
                 if size > max_bytes:
-                    raise ResponseTooLarge(f"{url} sent more than the {max_bytes}-byte limit", url)
-                if deadline is not None and time.monotonic() > deadline:
-                    raise FetchTimeout(
-                        f"{url} took longer than {max_seconds:.0f} s to send its body", url
+                    raise ResponseTooLarge(
+                        f"{shown} sent more than the {max_bytes}-byte limit", url
                     )
+                if watchdog.expired():
+                    raise watchdog.timeout(shown, url)
                 chunks.append(chunk)
             return _result(response, b"".join(chunks), requests)
+    except PrivateAddressRefused as exc:
+        if exc.url == url:
+            raise
+        raise PrivateAddressRefused(f"{shown} redirects to {exc}", url) from exc
     except httpx.TimeoutException as exc:
-        raise FetchTimeout(f"{url} timed out ({type(exc).__name__})", url) from exc
+        raise FetchTimeout(f"{shown} timed out ({type(exc).__name__})", url) from exc
     except httpx.TooManyRedirects as exc:
-        error = FetchError(f"{url} redirected too many times", url)
+        error = FetchError(
+            f"{shown} redirected more than {client.max_redirects} times (a redirect loop?)", url
+        )
         error.transient = False
         raise error from exc
     except httpx.HTTPError as exc:
-        raise FetchError(f"{url} could not be fetched: {exc}", url) from exc
+        if watchdog.fired:
+            raise watchdog.timeout(shown, url) from exc
+        detail = str(exc).replace(url, shown)
+        raise FetchError(f"{shown} could not be fetched: {detail}", url) from exc
+    finally:
+        watchdog.cancel()
+
+
+def _with_sent_hook(
+    extensions: dict[str, object], on_sent: Callable[[], None] | None
+) -> dict[str, object]:
+    """httpcore's trace extension, telling `on_sent` as each request head is written."""
+    if on_sent is None:
+        return extensions
+    traced = extensions.get("trace")
+
+    def trace(event: str, info: dict[str, object]) -> None:
+        if callable(traced):
+            traced(event, info)
+        if event == "http11.send_request_headers.complete":
+            on_sent()
+
+    return extensions | {"trace": trace}
+
+
+def _status_message(shown: str, response: httpx.Response) -> str:
+    message = f"{shown} answered {response.status_code} {response.reason_phrase}"
+    retry_after = _retry_after(response)
+    if retry_after:
+        message += f" and asks to retry after {retry_after[:40]}"
+    return message
+
+
+def _retry_after(response: httpx.Response) -> str | None:
+    value: str | None = response.headers.get("Retry-After")
+    return value
+
+
+class _Watchdog:
+    """Ends a fetch that takes longer than `max_seconds` in all, however slowly the server
+    sends its headers or body: httpx's timeouts bound each read, not the whole response.
+
+    The connections a fetch opens (redirects included) are noted as they open; when
+    time is up their sockets are shut down, which ends any read waiting on them. So
+    that a fetch never rides on a connection another one opened, a watched fetch asks
+    for its connection to be closed after it.
+    """
+
+    def __init__(self, max_seconds: float | None) -> None:
+        self.max_seconds = max_seconds
+        self.fired = False
+        self._deadline = time.monotonic() + max_seconds if max_seconds else None
+        self._streams: list[object] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max_seconds, self._fire) if max_seconds else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {"trace": self._trace} if self._timer is not None else {}
+
+    def _trace(self, event: str, info: dict[str, object]) -> None:
+        if event == "connection.connect_tcp.complete":
+            with self._lock:
+                self._streams.append(info.get("return_value"))
+                if self.fired:
+                    self._shut_down()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shut_down()
+
+    def _shut_down(self) -> None:
+        for stream in self._streams:
+            get_extra_info = getattr(stream, "get_extra_info", None)
+            sock = get_extra_info("socket") if get_extra_info else None
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def expired(self) -> bool:
+        return self.fired or (self._deadline is not None and time.monotonic() > self._deadline)
+
+    def timeout(self, shown: str, url: str) -> FetchTimeout:
+        return FetchTimeout(
+            f"{shown} took longer than {self.max_seconds:g} s to send its answer", url
+        )
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def _result(response: httpx.Response, body: bytes, requests: int) -> FetchResult:

@@ -3,6 +3,13 @@
 Every fetch from any worker asks the gate for a slot on its host first. A slot
 is a lease in a sorted set (so a crashed worker's slot expires) and the host's
 next allowed start time; both are decided atomically by one Lua script.
+
+The interval is counted from when a request actually went out, not from when
+its slot was granted: a busy worker may take a while between the two, and the
+site would see two requests closer together than it was promised. So while a
+granted request has not yet been sent, no other slot on its host is granted
+(for at most `send_hold_seconds`, should its worker die), and once it has been
+sent the next may start `min_interval_seconds` later.
 """
 
 from __future__ import annotations
@@ -11,20 +18,24 @@ import itertools
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
 
 _RESERVE = """
-local leases, next_key = KEYS[1], KEYS[2]
-local now, interval, limit, lease, token =
-  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local leases, next_key, sending_key = KEYS[1], KEYS[2], KEYS[3]
+local now, interval, limit, lease, token, hold =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5],
+  tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
 if redis.call('ZCARD', leases) >= limit then
   local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
   return math.max(1, math.min(tonumber(first[2]) - now, 50))
+end
+if interval > 0 and redis.call('EXISTS', sending_key) == 1 then
+  return interval
 end
 local next_at = tonumber(redis.call('GET', next_key) or '0')
 if now < next_at then
@@ -33,6 +44,19 @@ end
 redis.call('ZADD', leases, now + lease, token)
 redis.call('PEXPIRE', leases, lease)
 redis.call('SET', next_key, now + interval, 'PX', math.max(interval, 1) + 1000)
+if interval > 0 then
+  redis.call('SET', sending_key, token, 'PX', hold)
+end
+return 0
+"""
+
+_SENT = """
+local next_key, sending_key = KEYS[1], KEYS[2]
+local now, interval, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+if redis.call('GET', sending_key) == token then
+  redis.call('DEL', sending_key)
+  redis.call('SET', next_key, now + interval, 'PX', math.max(interval, 1) + 1000)
+end
 return 0
 """
 
@@ -42,6 +66,8 @@ class HostPolicy:
     min_interval_seconds: float
     max_concurrency: int
     lease_seconds: float = 120.0
+    send_hold_seconds: float = 30.0
+    """The longest a granted request that is never reported sent keeps the host waiting."""
 
 
 class HostGate:
@@ -51,28 +77,38 @@ class HostGate:
         self._redis = client
         self._prefix = prefix
         self._reserve = client.register_script(_RESERVE)
+        self._sent = client.register_script(_SENT)
         # Leases need tokens unique across workers; drawing a UUID for each costs
         # more than the rest of the request, so one is drawn per gate and counted on.
         self._tokens = itertools.count()
         self._token_prefix = f"{uuid.uuid4().hex}:{os.getpid()}"
 
     @contextmanager
-    def slot(self, host: str, policy: HostPolicy, waited: list[float]) -> Iterator[None]:
-        """Hold a slot on `host` for the duration of the block; appends the wait to `waited`."""
+    def slot(
+        self, host: str, policy: HostPolicy, waited: list[float]
+    ) -> Iterator[Callable[[], None]]:
+        """Hold a slot on `host` for the duration of the block; appends the wait to `waited`.
+
+        The block calls what it is given as its request goes out (any later call does
+        nothing); if it never does, the slot counts as sent when the block ends.
+        """
         token = f"{self._token_prefix}:{next(self._tokens)}"
         leases, next_key = f"{self._prefix}:{host}:leases", f"{self._prefix}:{host}:next"
+        sending_key = f"{self._prefix}:{host}:sending"
+        interval_ms = int(policy.min_interval_seconds * 1000)
         started = time.monotonic()
         while True:
             now_ms = int(time.time() * 1000)
             wait_ms = int(
                 self._reserve(
-                    keys=[leases, next_key],
+                    keys=[leases, next_key, sending_key],
                     args=[
                         now_ms,
-                        int(policy.min_interval_seconds * 1000),
+                        interval_ms,
                         policy.max_concurrency,
                         int(policy.lease_seconds * 1000),
                         token,
+                        max(1, int(policy.send_hold_seconds * 1000)),
                     ],
                 )
             )
@@ -80,7 +116,22 @@ class HostGate:
                 break
             time.sleep(wait_ms / 1000)
         waited.append(time.monotonic() - started)
+        reported = False
+
+        def sent() -> None:
+            nonlocal reported
+            if reported or interval_ms <= 0:
+                return
+            reported = True
+            self._sent(
+                keys=[next_key, sending_key],
+                args=[int(time.time() * 1000), interval_ms, token],
+            )
+
         try:
-            yield
+            yield sent
         finally:
-            self._redis.zrem(leases, token)
+            try:
+                sent()
+            finally:
+                self._redis.zrem(leases, token)

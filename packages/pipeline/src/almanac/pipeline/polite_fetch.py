@@ -13,15 +13,18 @@ from urllib.parse import urlsplit
 import httpx
 import redis
 
+from almanac.core.addresses import check_public, without_credentials
 from almanac.core.errors import FetchError, FetchRefused, HTTPStatusError
 from almanac.core.settings import Settings
-from almanac.pipeline.address_guard import check_public
 from almanac.pipeline.fetch import FetchResult, fetch, normalize_url
 from almanac.pipeline.host_gate import HostGate, HostPolicy
 from almanac.pipeline.retries import backoff_seconds, retry_after_seconds
 from almanac.pipeline.robots import RobotsRules
 
 log = logging.getLogger("almanac.pipeline.fetch")
+
+MAX_ROBOTS_BYTES = 500_000
+"""The most of a robots.txt read: a longer one is read up to here (as search engines do)."""
 
 
 class RobotsDisallowed(FetchRefused):
@@ -70,10 +73,12 @@ class PoliteFetcher:
     ) -> FetchResult:
         url = normalize_url(url)
         if not self.settings.allow_private_networks:
-            check_public(url)
+            check_public(url, self.settings.allowed_private_host_list)
         agent = self.settings.user_agent
         if not self._robots.allowed(url, agent):
-            raise RobotsDisallowed(f"{url} is disallowed by the site's robots.txt", url)
+            raise RobotsDisallowed(
+                f"{without_credentials(url)} is disallowed by the site's robots.txt", url
+            )
         policy = self._policy(url)
         host = urlsplit(url).netloc.lower()
         attempt = 0
@@ -81,7 +86,7 @@ class PoliteFetcher:
             attempt += 1
             waited: list[float] = []
             try:
-                with self._gate.slot(host, policy, waited):
+                with self._gate.slot(host, policy, waited) as sent:
                     result = fetch(
                         self.client,
                         url,
@@ -89,13 +94,14 @@ class PoliteFetcher:
                         etag=etag,
                         last_modified=last_modified,
                         max_seconds=self.settings.fetch_timeout_seconds,
+                        on_sent=sent,
                     )
             except FetchError as exc:
                 self._count_failure(exc, waited)
                 pause = self._retry_pause(exc, attempt)
                 if pause is None:
                     raise
-                log.info("retrying %s in %.1fs after: %s", url, pause, exc)
+                log.info("retrying %s in %.1fs after: %s", without_credentials(url), pause, exc)
                 with self._trace_lock:
                     self.trace.retries += 1
                 time.sleep(pause)
@@ -119,6 +125,8 @@ class PoliteFetcher:
             return None
         if isinstance(exc, HTTPStatusError):
             asked = retry_after_seconds(exc.retry_after)
+            if asked is not None and asked > self.settings.fetch_timeout_seconds:
+                return None  # not worth holding a worker for: the task tries again later
             if asked is not None:
                 return asked
         return backoff_seconds(attempt, self.settings.fetch_retry_base_seconds)
@@ -135,22 +143,31 @@ class PoliteFetcher:
         """robots.txt, or None (everything allowed) when the site has none or fails.
 
         It is fetched through the host gate like any page, so it counts against the
-        site's limits too.
+        site's limits too, and within the same limits of time; past
+        `MAX_ROBOTS_BYTES` the rest is not read.
         """
         waited: list[float] = []
         policy = HostPolicy(
             self.settings.host_min_interval_seconds, self.settings.host_max_concurrency
         )
+        shown = without_credentials(robots_url)
         try:
-            with self._gate.slot(urlsplit(robots_url).netloc.lower(), policy, waited):
-                response = self.client.get(robots_url)
-        except httpx.HTTPError as exc:
-            log.info("no robots.txt at %s (%s): fetching as allowed", robots_url, exc)
+            with self._gate.slot(urlsplit(robots_url).netloc.lower(), policy, waited) as sent:
+                result = fetch(
+                    self.client,
+                    robots_url,
+                    max_bytes=MAX_ROBOTS_BYTES,
+                    max_seconds=self.settings.fetch_timeout_seconds,
+                    truncate=True,
+                    on_sent=sent,
+                )
+        except HTTPStatusError:
+            return None
+        except FetchError as exc:
+            log.info("no robots.txt at %s (%s): fetching as allowed", shown, exc)
             return None
         finally:
             with self._trace_lock:
                 self.trace.waited_seconds += sum(waited)
                 self.trace.requests += 1
-        if response.status_code >= 400:
-            return None
-        return response.text[:500_000]
+        return result.body.decode("utf-8", errors="replace")

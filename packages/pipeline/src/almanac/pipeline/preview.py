@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from almanac.core.addresses import without_credentials
 from almanac.core.domain import EventIn, LinkKind, ParseProblem, SourceKind
 from almanac.core.errors import FetchError, ParseError
 from almanac.core.settings import Settings
@@ -62,17 +63,18 @@ def preview_source(
     fetcher = PoliteFetcher(settings, http)
     events: list[EventIn] = []
     problems: list[ParseProblem] = []
+    shown = without_credentials(url)
     try:
         events, problems = _read(fetcher, kind, url, context)
     except (FetchError, ParseError) as exc:
-        problems.append(ParseProblem(str(exc), url))
+        problems.append(ParseProblem(str(exc), shown))
     except Exception as exc:  # a broken parser must still answer the operator
-        problems.append(ParseProblem(f"unexpected error: {type(exc).__name__}: {exc}", url))
+        problems.append(ParseProblem(f"unexpected error: {type(exc).__name__}: {exc}", shown))
     finally:
         if own:
             http.close()
     if not events and not problems:
-        problems.append(ParseProblem(_nothing_found(kind, config, context), url))
+        problems.append(ParseProblem(_nothing_found(kind, config, context), shown))
     return Preview(
         events=[_event(event) for event in events[:MAX_EVENTS_SHOWN]],
         problems=[problem.as_dict() for problem in problems],
@@ -110,13 +112,16 @@ def _read(
             check_readable(feed)
             read = ical.parse(feed.body, feed.url, context)
         except (FetchError, ParseError) as exc:
-            problems.append(ParseProblem(f"feed skipped: {exc}", feed_url))
+            problems.append(ParseProblem(f"feed skipped: {exc}", without_credentials(feed_url)))
             continue
         events.extend(read.events)
         problems.extend(read.problems)
     if len(feeds) > MAX_FEEDS:
         problems.append(
-            ParseProblem(f"only the first {MAX_FEEDS} of {len(feeds)} feeds were read", url)
+            ParseProblem(
+                f"only the first {MAX_FEEDS} of {len(feeds)} feeds were read",
+                without_credentials(url),
+            )
         )
     return events, problems
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.domain import RunStatus, Trigger
 from almanac.db.event_writes import WriteCounts
@@ -44,15 +45,33 @@ def start_run(session: Session, source: Source, trigger: Trigger, task_id: str |
     cut short (its worker process died and the task came back): it is closed as
     failed, so the history shows what happened."""
     if task_id is not None:
-        session.execute(
-            update(ScrapeRun)
-            .where(ScrapeRun.task_id == task_id, ScrapeRun.status == str(RunStatus.RUNNING))
-            .values(status=str(RunStatus.FAILED), message=INTERRUPTED, finished_at=func.now())
-        )
+        _close_running(session, task_id, INTERRUPTED)
     run = ScrapeRun(source_id=source.id, trigger=str(trigger), task_id=task_id)
     session.add(run)
     session.flush()
     return run.id
+
+
+def close_lost_run(sessions: sessionmaker[Session], task_id: str, reason: str) -> bool:
+    """Close the task's run still `running` as failed, saying why (its database
+    connection was lost): the history shows the reason, not only that the task came
+    back. False if the database cannot be reached either; the task's next attempt
+    then closes it as interrupted."""
+    try:
+        with sessions() as session:
+            _close_running(session, task_id, reason)
+            session.commit()
+    except DBAPIError:
+        return False
+    return True
+
+
+def _close_running(session: Session, task_id: str, message: str) -> None:
+    session.execute(
+        update(ScrapeRun)
+        .where(ScrapeRun.task_id == task_id, ScrapeRun.status == str(RunStatus.RUNNING))
+        .values(status=str(RunStatus.FAILED), message=message, finished_at=func.now())
+    )
 
 
 def finish_run(session: Session, source: Source, summary: RunSummary) -> None:

@@ -17,17 +17,18 @@ from almanac.db.event_writes import WriteCounts, WritePlan, latest_versions, wri
 from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
+from almanac.db.stored_events import stored_inputs
 from almanac.db.window import Window
 from almanac.pipeline.batch_writer import BatchWriter
 from almanac.pipeline.content_types import check_readable
 from almanac.pipeline.crawl import crawl
+from almanac.pipeline.feed_parsing import parse_feed_batches
 from almanac.pipeline.feeds import FeedPart, read_feeds
 from almanac.pipeline.fetch import FetchResult, make_client
 from almanac.pipeline.health_gate import suspect_reason
 from almanac.pipeline.polite_fetch import PoliteFetcher
 from almanac.pipeline.runs import RunSummary, finish_run, start_run
 from almanac.pipeline.window import read_frame
-from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.registry import Parser, parser_for
 
@@ -127,7 +128,7 @@ def _read_source(
         return
     if source.kind == SourceKind.ICAL:
         check_readable(response)
-        trusted = _ingest_feed(session, source, response, context, window, now, summary)
+        trusted = _ingest_feed(session, settings, source, response, context, window, now, summary)
     else:
         parsed = crawl(fetcher, parse, response, context)
         feed_urls = [link.url for link in parsed.links if link.kind is LinkKind.FEED]
@@ -144,6 +145,7 @@ def _read_source(
 
 def _ingest_feed(
     session: Session,
+    settings: Settings,
     source: Source,
     response: FetchResult,
     context: ParseContext,
@@ -153,10 +155,23 @@ def _ingest_feed(
 ) -> bool:
     """Read an iCalendar feed a batch at a time, each stored while the next is read."""
     problems: list[ParseProblem] = []
-    writer = BatchWriter(session, source.id)
+    apart = len(response.body) >= settings.feed_parse_apart_bytes
+    # Parsed apart, the events whose input is the one stored come back as ids only.
+    stored = stored_inputs(session, source.id) if apart and source.last_event_count else None
+    # Events the source is not known to have are hashed ahead of their storing.
+    stored_ids = frozenset[str]() if not source.last_event_count else stored
+    writer = BatchWriter(session, source.id, stored_ids=stored_ids)
+    batches = parse_feed_batches(
+        response.body,
+        response.url,
+        context,
+        problems,
+        min_bytes=settings.feed_parse_apart_bytes,
+        stored=stored,
+    )
     try:
-        for events in ical.parse_batches(response.body, response.url, context, problems):
-            writer.put(events)
+        for batch in batches:
+            writer.put(batch.events, batch.unchanged, batch.unchanged_cancelled)
         writer.close()
     except BaseException:
         writer.close(discard=True)

@@ -12,7 +12,7 @@ from almanac.core.domain import EventIn, EventStatus, OccurrenceIn
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.ical.events import SINGLE, recurrence_key
 from almanac.scrapers.page_dates import Moment
-from almanac.scrapers.text import clean_description, clean_text
+from almanac.scrapers.text import clean_description, clean_text, web_url
 
 _CANCELLED = re.compile(r"\bcancel+ed\b", re.IGNORECASE)
 _POSTPONED = re.compile(r"\bpostponed\b", re.IGNORECASE)
@@ -110,8 +110,8 @@ def build_event(
         title=name,
         occurrences=kept,
         description=clean_description(description),
-        url=url,
-        image_url=image_url,
+        url=web_url(url),
+        image_url=web_url(image_url),
         location_text=location,
         categories=tuple(dict.fromkeys(c for c in map(clean_text, categories) if c)),
         price=clean_text(price),

@@ -63,3 +63,12 @@ def clean_description(value: object) -> str | None:
     if _TAG.search(text):
         text = nh3.clean(text, tags=DESCRIPTION_TAGS, link_rel="noopener noreferrer nofollow")
     return text or None
+
+
+def web_url(value: object) -> str | None:
+    """An event's link or image as people may follow it: http(s) only, so that a
+    `javascript:` or `data:` URL in a feed never reaches a page that shows the event."""
+    text = clean_text(value)
+    if text is None or not text.lower().startswith(("http://", "https://")):
+        return None
+    return text

@@ -36,8 +36,8 @@ from almanac.db.event_queries import (
     STATUSES,
     FeedVersion,
     OccurrenceFilters,
+    feed_rows,
     feed_version,
-    list_occurrences,
 )
 from almanac.db.models import Source, Venue
 
@@ -51,7 +51,7 @@ ENDED_KEPT = timedelta(days=30)
 """How long a cancelled or removed occurrence stays in feeds, marked cancelled."""
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "public, max-age=300"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 """Part of every ETag: raise it when the same rows come to give different bytes."""
 
 Params = Annotated[EventFilterParams, Depends(event_filter_params)]
@@ -138,7 +138,7 @@ def _feed(
     url = str(request.url)
     body = feed_cache.get(url, headers["ETag"])
     if body is None:
-        body = feed_calendar(list_occurrences(session, filters), name=name, domain=domain)
+        body = feed_calendar(feed_rows(session, filters), name=name, domain=domain)
         feed_cache.put(url, headers["ETag"], body)
     return Response(body, media_type=CONTENT_TYPE, headers=headers)
 

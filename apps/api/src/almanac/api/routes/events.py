@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
@@ -22,13 +22,19 @@ from almanac.api.event_schemas import (
     EventOut,
     ListedOccurrenceOut,
     MoveOut,
-    OccurrenceOut,
     OccurrencePage,
     SourceRefOut,
     StoredOccurrenceOut,
     VenueOut,
 )
-from almanac.db.event_queries import event_detail, list_occurrences
+from almanac.core.addresses import without_credentials
+from almanac.db.event_queries import (
+    ListedEvent,
+    ListedOccurrence,
+    ListedVenue,
+    event_detail,
+    list_occurrences,
+)
 from almanac.db.models import Event, Occurrence, Venue
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -60,7 +66,7 @@ def list_events(
     rows = list_occurrences(session, filters, after=after, limit=limit)
     items = [
         ListedOccurrenceOut(
-            **_occurrence(r.occurrence, r.event, r.status).model_dump(),
+            **_occurrence_fields(r.occurrence, r.event, r.status),
             event=_event(r.event, r.source_slug, r.venue, r.free),
         )
         for r in rows
@@ -87,7 +93,7 @@ def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event {event_id}")
     e, source = found.event, found.source
     occurrences = [
-        StoredOccurrenceOut(**_occurrence(o, e, shown).model_dump(), removed_at=o.removed_at)
+        StoredOccurrenceOut(**_occurrence_fields(o, e, shown), removed_at=o.removed_at)
         for o, shown in found.occurrences
     ]
     moves = [
@@ -101,7 +107,9 @@ def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
     ]
     return EventDetailOut(
         **_event(e, source.slug, found.venue, found.free).model_dump(),
-        source_detail=SourceRefOut(slug=source.slug, name=source.name, url=source.url),
+        source_detail=SourceRefOut(
+            slug=source.slug, name=source.name, url=without_credentials(source.url)
+        ),
         first_seen_at=e.first_seen_at,
         updated_at=e.updated_at,
         removed_at=e.removed_at,
@@ -130,27 +138,30 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from None
 
 
-def _occurrence(o: Occurrence, e: Event, shown_status: str) -> OccurrenceOut:
+def _occurrence_fields(
+    o: Occurrence | ListedOccurrence, e: Event | ListedEvent, shown_status: str
+) -> dict[str, Any]:
+    """The fields of an `OccurrenceOut`, for it or the models that extend it."""
     zone = display_zone(o.timezone)
     starts_at, ends_at = o.starts_at.astimezone(zone), o.ends_at.astimezone(zone)
-    start_date: date | None = starts_at.date() if o.all_day else None
-    end_date: date | None = ends_at.date() if o.all_day else None
-    return OccurrenceOut(
-        id=o.id,
-        recurrence_id=None if o.recurrence_key == SINGLE_OCCURRENCE else o.recurrence_key,
-        title=o.title or e.title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        all_day=o.all_day,
-        start_date=start_date,
-        end_date=end_date,
-        timezone=o.timezone,
-        status=shown_status,
-        previous_starts_at=o.previous_starts_at,
-    )
+    return {
+        "id": o.id,
+        "recurrence_id": None if o.recurrence_key == SINGLE_OCCURRENCE else o.recurrence_key,
+        "title": o.title or e.title,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "all_day": o.all_day,
+        "start_date": starts_at.date() if o.all_day else None,
+        "end_date": ends_at.date() if o.all_day else None,
+        "timezone": o.timezone,
+        "status": shown_status,
+        "previous_starts_at": o.previous_starts_at,
+    }
 
 
-def _event(e: Event, source_slug: str, venue: Venue | None, free: bool) -> EventOut:
+def _event(
+    e: Event | ListedEvent, source_slug: str, venue: Venue | ListedVenue | None, free: bool
+) -> EventOut:
     return EventOut(
         id=e.id,
         source=source_slug,

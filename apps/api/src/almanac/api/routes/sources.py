@@ -9,7 +9,7 @@ from celery.exceptions import TimeoutError as ResultTimeout
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
 from almanac.api.error_responses import errors
@@ -23,6 +23,12 @@ from almanac.api.schemas import (
     TaskAccepted,
 )
 from almanac.core import tasks
+from almanac.core.addresses import (
+    PrivateAddressRefused,
+    private_address,
+    refusal,
+    without_credentials,
+)
 from almanac.core.domain import Trigger
 from almanac.core.errors import SourceExists, SourceNotFound
 from almanac.core.source_configs import check_config
@@ -34,23 +40,37 @@ from almanac.db.source_writes import changed_spec, create_source, disable_source
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
-def _out(source: Source) -> SourceOut:
+StoredSource = Source | Row[Any]
+"""A source as the ORM loads it, or as a plain row of the `sources` table (the list,
+which reads every source and needs none of the ORM's bookkeeping)."""
+
+
+def _out(source: StoredSource) -> SourceOut:
     return SourceOut.model_validate(
         {**_columns(source), "health": _health(source)}, from_attributes=False
     )
 
 
-def _columns(source: Source) -> dict[str, object]:
-    return {name: getattr(source, name) for name in SourceOut.model_fields if name != "health"}
+def _listed(source: Row[Any]) -> SourceOut:
+    """`_out` for the list: its columns come from the table with the model's types
+    already, so the model is built without checking them again."""
+    return SourceOut.model_construct(**_columns(source), health=_health(source))
 
 
-def _health(source: Source) -> SourceHealthOut:
+def _columns(source: StoredSource) -> dict[str, Any]:
+    """The source's fields; a password in its URL is not shown."""
+    columns = {name: getattr(source, name) for name in SourceOut.model_fields if name != "health"}
+    columns["url"] = without_credentials(source.url)
+    return columns
+
+
+def _health(source: StoredSource) -> SourceHealthOut:
     leased = (
         source.scrape_task_id is not None
         and source.scrape_lease_until is not None
         and source.scrape_lease_until > datetime.now(UTC)
     )
-    return SourceHealthOut(
+    return SourceHealthOut.model_construct(
         last_outcome=source.last_status,
         last_run_at=source.last_run_at,
         consecutive_failures=source.consecutive_failures,
@@ -66,7 +86,8 @@ def _health(source: Source) -> SourceHealthOut:
 @router.get("", response_model=list[SourceOut])
 def list_sources(session: SessionDep) -> list[SourceOut]:
     """Every source, with its health."""
-    return [_out(s) for s in session.scalars(select(Source).order_by(Source.slug))]
+    rows = session.execute(select(*Source.__table__.columns).order_by(Source.slug))
+    return [_listed(row) for row in rows]
 
 
 @router.get("/{slug}", response_model=SourceOut, responses=errors(404, e404="No such source"))
@@ -82,8 +103,13 @@ def show_source(slug: str, session: SessionDep) -> SourceOut:
     responses=errors(400, 409, e409="A source with this slug exists"),
 )
 def create(spec: SourceSpec, session: SessionDep, settings: SettingsDep) -> SourceOut:
-    """Save a new source; its config is checked for its kind, and its first run planned."""
+    """Save a new source; its config is checked for its kind, and its first run planned.
+
+    Unless private networks are allowed, a URL whose host is or resolves to a private,
+    loopback or link-local address is refused.
+    """
     _check_config(spec.kind, spec.config)
+    _check_address(spec.url, settings)
     try:
         source = create_source(session, spec, settings, datetime.now(UTC))
     except SourceExists as exc:
@@ -105,6 +131,8 @@ def change(
     except ValidationError as exc:
         raise RequestValidationError(_in_body(exc.errors())) from None
     _check_config(spec.kind, spec.config)
+    if spec.url != source.url:
+        _check_address(spec.url, settings)
     source = update_source(session, spec, settings, datetime.now(UTC))
     session.commit()
     return _out(source)
@@ -144,6 +172,7 @@ def preview(proposed: SourcePreviewIn, celery: CeleryDep, settings: SettingsDep)
     `ALMANAC_PREVIEW_TIMEOUT_SECONDS`.
     """
     _check_config(proposed.kind, proposed.config)
+    _check_address(proposed.url, settings)
     result = celery.send_task(
         tasks.PREVIEW_SOURCE,
         kwargs=proposed.model_dump(mode="json", include={"kind", "url", "config", "timezone"}),
@@ -212,6 +241,18 @@ def _check_config(kind: str, config: object) -> None:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("body", "config"), "msg": str(exc), "input": config}]
         ) from None
+
+
+def _check_address(url: str, settings: SettingsDep) -> None:
+    """A 400 naming the address, for a URL that leads into a private network."""
+    if settings.allow_private_networks:
+        return
+    try:
+        address = private_address(url, settings.allowed_private_host_list)
+    except PrivateAddressRefused as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    if address is not None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, refusal(url, address))
 
 
 def _in_body(errors: Any) -> list[dict[str, Any]]:

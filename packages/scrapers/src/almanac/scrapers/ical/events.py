@@ -14,7 +14,7 @@ from icalendar import Calendar, Component
 
 from almanac.core.domain import EventIn, EventStatus, OccurrenceIn, ParseProblem
 from almanac.scrapers.context import ParseContext
-from almanac.scrapers.text import clean_description, clean_text
+from almanac.scrapers.text import clean_description, clean_text, web_url
 
 SINGLE = "single"
 """Recurrence key of the one occurrence of an event that does not repeat."""
@@ -129,7 +129,7 @@ def _event(
         external_id=uid,
         title=title,
         description=clean_description(master.get("DESCRIPTION")),
-        url=clean_text(master.get("URL")),
+        url=web_url(master.get("URL")),
         location_text=clean_text(master.get("LOCATION")),
         categories=tuple(_categories(master)),
         status=_status(master),

@@ -20,10 +20,13 @@ from almanac.scrapers.text import decode_body
 # purpose; icalendar would warn once per date.
 warnings.filterwarnings("ignore", category=GloballyUniqueTZIDGuessed)
 
-BATCH = 400
+BATCH = 200
 """Event groups parsed together: large enough to amortize, small enough to bound memory."""
 SIMPLE_BATCH = 1000
 """Plain events read directly between two batches handed on."""
+FIRST_SIMPLE_BATCH = 125
+"""The first batch is small, and each next one twice as large up to `SIMPLE_BATCH`:
+storing a large feed starts soon after reading it does."""
 
 
 def parse(body: bytes, url: str, context: ParseContext, *, simple: bool = True) -> ParseResult:
@@ -81,10 +84,12 @@ def _calendar_batches(
     groups = list(calendar.groups.values())
     if simple and not any(p[:15].upper().startswith("X-WR-TIMEZONE") for p in calendar.properties):
         general: list[EventGroup] = []
-        for start in range(0, len(groups), SIMPLE_BATCH):
-            events = _read_simple_groups(groups[start : start + SIMPLE_BATCH], context, general)
+        start, size = 0, FIRST_SIMPLE_BATCH
+        while start < len(groups):
+            events = _read_simple_groups(groups[start : start + size], context, general)
             if events:
                 yield events
+            start, size = start + size, min(2 * size, SIMPLE_BATCH)
         groups = general
     timezones = _usable_timezones(calendar, problems)
     for batch in _batches(groups):

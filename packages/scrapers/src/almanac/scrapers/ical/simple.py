@@ -21,7 +21,7 @@ from almanac.core.domain import EventIn, EventStatus, OccurrenceIn
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.ical.events import EARLIEST_YEAR, LATEST_YEAR, SINGLE
 from almanac.scrapers.ical.split import unfold
-from almanac.scrapers.text import clean_description, clean_text
+from almanac.scrapers.text import clean_description, clean_text, web_url
 
 _CONTENT_LINE = re.compile(r'^([A-Za-z0-9-]+)((?:;[^:;"]*(?:"[^"]*"[^:;"]*)*)*):(.*)$')
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -105,7 +105,7 @@ def _event(
         external_id=properties["UID"][1].strip(),
         title=title,
         description=clean_description(_text(properties, "DESCRIPTION")),
-        url=clean_text(_value(properties, "URL") or None),
+        url=web_url(_value(properties, "URL") or None),
         location_text=clean_text(_text(properties, "LOCATION")),
         categories=tuple(dict.fromkeys(c.strip() for c in categories if c.strip())),
         status=status,
