@@ -27,6 +27,7 @@ from bench.plan import NOW
 from tests.support import fault_figures
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process, free_port, start_from_procfile, wait_until
+from tests.support.source_state import add_ical_source, run_history, stored
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.workers import start_worker
 
@@ -38,15 +39,6 @@ DATABASE_AWAY = "the database is unavailable: "
 QUEUE = "database-dropped"
 NODE = "database-dropped"
 
-_EVENT_ROWS = text(
-    "SELECT e.external_id, e.title, e.status, e.content_hash, e.schedule_hash "
-    "FROM events e JOIN sources s ON s.id = e.source_id WHERE s.slug = :slug"
-)
-_OCCURRENCE_ROWS = text(
-    "SELECT e.external_id, o.recurrence_key, o.starts_at, o.ends_at, o.status "
-    "FROM occurrences o JOIN events e ON e.id = o.event_id "
-    "JOIN sources s ON s.id = e.source_id WHERE s.slug = :slug"
-)
 _BUSY_BACKENDS = text(
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
@@ -80,45 +72,18 @@ def worker(
     process.stop()
 
 
-def _add_source(engine: Engine, slug: str, url: str) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            text("INSERT INTO sources (slug, name, kind, url) VALUES (:slug, :name, 'ical', :url)"),
-            {"slug": slug, "name": slug, "url": url},
-        )
-
-
 def _scrape(slug: str) -> AsyncResult:  # type: ignore[type-arg]
     from almanac.worker import app
 
     return app.send_task(tasks.SCRAPE_SOURCE, kwargs={"source": slug}, queue=QUEUE)
 
 
-def _stored(engine: Engine, slug: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    with engine.connect() as connection:
-        events = sorted(tuple(r) for r in connection.execute(_EVENT_ROWS, {"slug": slug}))
-        occurrences = sorted(tuple(r) for r in connection.execute(_OCCURRENCE_ROWS, {"slug": slug}))
-    return events, occurrences
-
-
-def _runs(engine: Engine, slug: str) -> list[tuple[str, str | None]]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT r.status, r.message FROM scrape_runs r JOIN sources s "
-                "ON s.id = r.source_id WHERE s.slug = :slug ORDER BY r.id"
-            ),
-            {"slug": slug},
-        )
-        return [(status, message) for status, message in rows]
-
-
 def test_a_scrape_whose_connections_are_dropped_is_tried_again_and_loses_nothing(
     engine: Engine, worker: Process, feed_server: LocalHTTPServer
 ) -> None:
     url = feed_server.url("/big.ics")
-    _add_source(engine, "undisturbed", url)
-    _add_source(engine, "dropped", url)
+    add_ical_source(engine, "undisturbed", url)
+    add_ical_source(engine, "dropped", url)
     assert _scrape("undisturbed").get(timeout=120)["status"] == "ok"
 
     result = _scrape("dropped")
@@ -133,9 +98,9 @@ def test_a_scrape_whose_connections_are_dropped_is_tried_again_and_loses_nothing
 
     assert result.get(timeout=180)["status"] == "ok"
     assert worker.popen.poll() is None, worker.output()
-    assert _stored(engine, "dropped") == _stored(engine, "undisturbed")
+    assert stored(engine, "dropped") == stored(engine, "undisturbed")
     # The history says why each attempt failed; the last one stored the feed.
-    *failed, last = _runs(engine, "dropped")
+    *failed, last = run_history(engine, "dropped")
     assert last == ("ok", None)
     assert failed, "no attempt failed"
     # (An attempt whose closing was itself cut off is closed by the next as interrupted.)

@@ -53,6 +53,7 @@ def test_a_page_holds_what_runs_when_the_window_opens_short_or_long(
     for title, starts, ends in [
         ("Exhibition", START - 20 * days, START + 10 * days),
         ("Weekend festival", START - 30 * hours, START + 5 * hours),
+        ("A day exactly", START - 23 * hours, START + hours),
         ("Late show", START - 2 * hours, START + hours),
         ("Over", START - 3 * hours, START - hours),
         ("Long gone", START - 40 * days, START - days),
@@ -62,7 +63,7 @@ def test_a_page_holds_what_runs_when_the_window_opens_short_or_long(
     window = OccurrenceFilters(START, START + 30 * days)
     for limit in (None, 2, 50):
         titles = [row.event.title for row in list_occurrences(db_session, window, limit=limit)]
-        expected = ["Exhibition", "Weekend festival", "Late show", "Tomorrow"]
+        expected = ["Exhibition", "Weekend festival", "A day exactly", "Late show", "Tomorrow"]
         assert titles == expected[:limit]
 
 

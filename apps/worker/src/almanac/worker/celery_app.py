@@ -79,7 +79,8 @@ def create_app(settings: Settings) -> Celery:
         worker_task_log_format=log_context.TEXT_FORMAT,
         broker_connection_retry_on_startup=True,
         broker_transport=redis_broker.TRANSPORT,
-        broker_transport_options=tasks.BROKER_PRIORITY_OPTIONS,
+        broker_transport_options=tasks.BROKER_PRIORITY_OPTIONS
+        | {"visibility_timeout": settings.broker_visibility_timeout_seconds},
         beat_schedule=beat_schedule(settings),
         beat_schedule_filename=settings.beat_schedule_file,
         beat_scheduler="almanac.worker.beat_heartbeat:HeartbeatScheduler",

@@ -419,10 +419,11 @@ def list_query(
 def _list_statement(shape: _Shape) -> Select[Any]:
     """The list's statement for one shape of filters.
 
-    With a limit, the page's occurrences are found first in two parts that each
+    With a limit, the page's occurrences are found first in parts that each
     stop early: those starting in the window, read in order from the index on
-    the start, and those already running when it opens, from the index of what
-    runs at a moment (`running_at`). A scan of the start index alone could not
+    the start, and those already running when it opens, from the same index for
+    the day before it and from the index of what runs at a moment for longer ones
+    (`long_running_at`). A scan of the start index alone could not
     stop early: it would read everything that started before the window to find
     what is still running.
     """
@@ -442,27 +443,48 @@ def _list_statement(shape: _Shape) -> Select[Any]:
     )
 
 
-def running_at(moment: ColumnElement[datetime] | datetime) -> ColumnElement[bool]:
-    """Started before `moment` and ends after it; the `ix_occurrences_running` index's test."""
-    running = func.tstzrange(
-        Occurrence.starts_at,
-        func.greatest(Occurrence.starts_at, Occurrence.ends_at),
-        literal_column("'()'"),
-    )
-    return running.op("@>")(moment)
+LONG_RUNNING: ColumnElement[Any] = literal_column("interval '1 day'")
+"""Occurrences longer than this are the only ones the index of what runs at a
+moment holds; a shorter one running at a moment started within this before it."""
+
+
+def long_running_at(moment: ColumnElement[datetime] | datetime) -> ColumnElement[bool]:
+    """Longer than `LONG_RUNNING`, started before `moment` and ending after it: the test
+    of the `ix_occurrences_running` index, which holds only such occurrences (a partial
+    index, so that storing the many short ones costs it nothing)."""
+    running = func.tstzrange(Occurrence.starts_at, Occurrence.ends_at, literal_column("'()'"))
+    return and_(Occurrence.ends_at - Occurrence.starts_at > LONG_RUNNING, running.op("@>")(moment))
 
 
 def _page_ids(shape: _Shape) -> Subquery:
-    """The ids of the page's occurrences: at most `limit` of each part, by start."""
+    """The ids of the page's occurrences: at most `limit` of each part, by start
+    (every long one).
+
+    The parts: those starting in the window, those that started in the day before
+    it and still run (both from the index on the start), and the long ones running
+    when it opens (from the index of what runs at a moment). An occurrence in two
+    parts is listed once, as the page's rows are those whose id is among these.
+    """
 
     def part(*window: ColumnElement[bool]) -> Select[Any]:
         query = _filtered((Occurrence.id, Occurrence.starts_at), shape, named=False)
-        query = query.where(*window)
+        return query.where(*window)
+
+    def first(query: Select[Any]) -> Select[Any]:
         return query.order_by(Occurrence.starts_at, Occurrence.id).limit(_LIMIT)
 
-    starting = part(Occurrence.starts_at >= _START)
-    running = part(running_at(_START))
-    return union_all(starting, running).subquery("page")
+    starting = first(part(Occurrence.starts_at >= _START))
+    running = first(
+        part(
+            Occurrence.starts_at >= _START - LONG_RUNNING,
+            Occurrence.starts_at < _START,
+            Occurrence.ends_at > _START,
+        )
+    )
+    # All of them, unordered: few occurrences run for days, and given an order and a
+    # limit, the planner, which cannot tell how few, may read the start index instead.
+    long_running = part(long_running_at(_START))
+    return union_all(starting, running, long_running).subquery("page")
 
 
 def feed_rows(session: Session, filters: OccurrenceFilters) -> list[FeedRow]:

@@ -204,11 +204,13 @@ class Occurrence(Base):
         Index("ix_occurrences_starts_at_ends_at", "starts_at", "ends_at"),
         # A list's page in order, stopping at its last row (`event_queries.list_query`).
         Index("ix_occurrences_starts_at_id", "starts_at", "id"),
-        # What runs at a moment (started before it, ends after it): see `event_queries`.
+        # What runs at a moment (started before it, ends after it), of the occurrences
+        # longer than a day: see `event_queries.long_running_at`.
         Index(
             "ix_occurrences_running",
-            text("tstzrange(starts_at, greatest(starts_at, ends_at), '()')"),
+            text("tstzrange(starts_at, ends_at, '()')"),
             postgresql_using="gist",
+            postgresql_where=text("ends_at - starts_at > interval '1 day'"),
         ),
     )
 

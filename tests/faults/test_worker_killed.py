@@ -1,0 +1,159 @@
+"""A worker killed with SIGKILL at random points of a large ingest, ten times over:
+each time the task is delivered again, and in the end the database holds what an
+undisturbed run of the same feed leaves, once, with the history of every cut.
+
+Eight times the pool process running the scrape is killed: Celery replaces it and
+puts the task back at once. Twice the whole worker, main process included, is
+killed and another started: the task comes back once the broker's visibility
+timeout (5 s here) has passed since it was taken.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from celery.result import AsyncResult
+from sqlalchemy import Engine
+
+from almanac.core import tasks
+from almanac.pipeline.runs import INTERRUPTED
+from bench import feed
+from tests.support import fault_figures
+from tests.support.http_server import LocalHTTPServer
+from tests.support.processes import Process, wait_until
+from tests.support.source_state import add_ical_source, run_history, stored
+from tests.support.workers import start_worker
+
+pytestmark = pytest.mark.faults
+
+EVENTS = 8000
+POOL_KILLS = 8
+WORKER_KILLS = 2
+VISIBILITY_TIMEOUT = 5
+QUEUE = NODE = "worker-killed"
+FEED = "/large.ics"
+
+
+class KilledWorker:
+    """A worker of one process on a queue of its own, started again when killed whole."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self._log_dir = log_dir
+        self._starts = 0
+        self.process = self._start()
+
+    def _start(self) -> Process:
+        self._starts += 1
+        env = dict(os.environ) | {
+            "ALMANAC_ALLOW_PRIVATE_NETWORKS": "true",
+            "ALMANAC_TASK_MAX_RETRIES": "0",
+            "ALMANAC_BROKER_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_TIMEOUT),
+        }
+        extra = ["--hostname", f"{NODE}@%h", "--queues", QUEUE, "--concurrency", "1"]
+        return start_worker("worker", NODE, self._log_dir / str(self._starts), env, extra)
+
+    def pool_pid(self) -> int:
+        """The worker's one pool process (the child of its main process)."""
+        main = self.process.pid
+        children = Path(f"/proc/{main}/task/{main}/children").read_text().split()
+        assert len(children) == 1, f"the worker has pool processes {children}"
+        return int(children[0])
+
+    def kill_whole(self) -> None:
+        """Kill the worker's every process; start another once the task it held is
+        visible again (a worker puts such tasks back in the queue as it starts)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.popen.wait(10)
+        self.process.stop()
+        time.sleep(VISIBILITY_TIMEOUT + 1)
+        self.process = self._start()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+@pytest.fixture
+def worker(
+    database_url: str, committed_db: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KilledWorker]:
+    killed = KilledWorker(tmp_path_factory.mktemp("killed-worker"))
+    yield killed
+    killed.stop()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[LocalHTTPServer]:
+    server = LocalHTTPServer().start()
+    server.serve(FEED, feed.generate(EVENTS, datetime.now(UTC)))
+    yield server
+    server.stop()
+
+
+def _scrape(slug: str) -> AsyncResult:  # type: ignore[type-arg]
+    from almanac.worker import app
+
+    return app.send_task(tasks.SCRAPE_SOURCE, kwargs={"source": slug}, queue=QUEUE)
+
+
+def _wait_for_attempt(server: LocalHTTPServer, result: AsyncResult, fetches: int) -> None:  # type: ignore[type-arg]
+    """Until the feed has been fetched `fetches` times in all (an attempt has begun) or
+    the task has ended."""
+    wait_until(
+        lambda: len(server.hits(FEED)) >= fetches or result.ready(),
+        VISIBILITY_TIMEOUT + 60,
+        f"fetch {fetches} of the feed",
+    )
+
+
+def test_a_worker_killed_ten_times_mid_ingest_leaves_what_an_undisturbed_run_leaves(
+    engine: Engine, worker: KilledWorker, feed_server: LocalHTTPServer
+) -> None:
+    url = feed_server.url(FEED)
+    add_ical_source(engine, "undisturbed", url)
+    add_ical_source(engine, "killed", url)
+    started = time.monotonic()
+    assert _scrape("undisturbed").get(timeout=120)["status"] == "ok"
+    duration = time.monotonic() - started
+    undisturbed = stored(engine, "undisturbed")
+    assert len(undisturbed[0]) == EVENTS
+
+    rng = random.Random(int(os.environ.get("ALMANAC_FAULT_SEED", "0")) or None)
+    result = _scrape("killed")
+    kills: list[str] = []
+    plan = ["pool"] * POOL_KILLS + ["worker"] * WORKER_KILLS
+    for kind in plan:
+        _wait_for_attempt(feed_server, result, len(kills) + 2)
+        if result.ready():
+            break
+        pid = worker.pool_pid()
+        time.sleep(rng.uniform(0, duration * 0.8))
+        if kind == "worker":
+            worker.kill_whole()
+        else:
+            os.kill(pid, signal.SIGKILL)
+        kills.append(kind)
+    fault_figures.count("faults_injected", len(kills))
+    assert len(kills) == POOL_KILLS + WORKER_KILLS, f"the task ended after {len(kills)} kills"
+
+    summary = result.get(timeout=VISIBILITY_TIMEOUT + 120)
+    assert summary["status"] in ("ok", "not_modified"), summary
+    assert worker.process.popen.poll() is None, worker.process.output()
+    # Same events, same occurrences, each once.
+    assert stored(engine, "killed") == undisturbed
+    # The history shows each cut: runs closed as interrupted, then one that stored it all.
+    history = run_history(engine, "killed")
+    print(f"\nkilled {len(kills)} times ({', '.join(kills)}); runs: {[s for s, _ in history]}")
+    statuses = [status for status, _ in history]
+    assert "ok" in statuses, history
+    cut = [message for status, message in history if status == "failed"]
+    assert all(message == INTERRUPTED for message in cut), history
+    assert cut, history
+    assert set(statuses) <= {"failed", "ok", "not_modified"}, history
+    fault_figures.count("faults_survived", len(kills))
