@@ -6,6 +6,8 @@ Eight times the pool process running the scrape is killed: Celery replaces it an
 puts the task back at once. Twice the whole worker, main process included, is
 killed and another started: the task comes back once the broker's visibility
 timeout (5 s here) has passed since it was taken.
+
+The moments are random; the test prints its seed, and `ALMANAC_FAULT_SEED` replays one.
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ def test_a_worker_killed_ten_times_mid_ingest_leaves_what_an_undisturbed_run_lea
     undisturbed = stored(engine, "undisturbed")
     assert len(undisturbed[0]) == EVENTS
 
-    rng = random.Random(int(os.environ.get("ALMANAC_FAULT_SEED", "0")) or None)
+    seed = int(os.environ.get("ALMANAC_FAULT_SEED") or random.randrange(1 << 32))
+    rng = random.Random(seed)
     result = _scrape("killed")
     kills: list[str] = []
     plan = ["pool"] * POOL_KILLS + ["worker"] * WORKER_KILLS
@@ -149,8 +152,8 @@ def test_a_worker_killed_ten_times_mid_ingest_leaves_what_an_undisturbed_run_lea
     assert stored(engine, "killed") == undisturbed
     # The history shows each cut: runs closed as interrupted, then one that stored it all.
     history = run_history(engine, "killed")
-    print(f"\nkilled {len(kills)} times ({', '.join(kills)}); runs: {[s for s, _ in history]}")
     statuses = [status for status, _ in history]
+    print(f"\nseed {seed}: killed {len(kills)} times ({', '.join(kills)}); runs: {statuses}")
     assert "ok" in statuses, history
     cut = [message for status, message in history if status == "failed"]
     assert all(message == INTERRUPTED for message in cut), history

@@ -14,7 +14,8 @@ from pathlib import Path
 FIGURES: Counter[str] = Counter()
 """faults_injected and faults_survived (hostile servers and broken services),
 inputs_tried (hostile values and URLs sent to the API), requests_refused (without a
-key, with a wrong one, or leading inside), ssrf_refused, secrets_checked, cases_run."""
+key, with a wrong one, or leading inside), ssrf_refused, secrets_checked, cases_run,
+cases_fuzzed (generated inputs), and the load test's figures (load_*, api_*)."""
 
 
 def count(name: str, amount: int = 1) -> None:
