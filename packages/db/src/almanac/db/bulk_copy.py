@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import sql
+from psycopg import Copy, sql
 from sqlalchemy.orm import Session
 
 from almanac.db.driver import driver_connection
@@ -46,8 +46,17 @@ def copy_rows(session: Session, target: CopyTarget, rows: Iterable[Sequence[Any]
         sql.Identifier(target.table),
         sql.SQL(", ").join(sql.Identifier(name) for name, _ in target.columns),
     )
-    with driver_connection(session).cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types([type_ for _, type_ in target.columns])
-        write = copy.write_row
-        for row in rows:
-            write(row)
+    with driver_connection(session).cursor() as cursor:
+        # Each row's foreign key is checked by a query of PostgreSQL's own, which
+        # Almanac's `force_custom_plan` (see `engine.SESSION_OPTIONS`) would plan
+        # again for every row: for the rest of this transaction, it keeps its plan.
+        cursor.execute("SET LOCAL plan_cache_mode = auto")
+        with cursor.copy(statement) as copy:
+            _write(copy, target, rows)
+
+
+def _write(copy: Copy, target: CopyTarget, rows: Iterable[Sequence[Any]]) -> None:
+    copy.set_types([type_ for _, type_ in target.columns])
+    write = copy.write_row
+    for row in rows:
+        write(row)
