@@ -40,6 +40,8 @@ from almanac.db.stored_events import StoredInput
 from almanac.scrapers import ical
 from almanac.scrapers.context import ParseContext
 
+CHILD_GC_THRESHOLDS: Final = (100_000, 50, 1000)
+"""The parsing child's garbage collection thresholds (Python's are 700, 10, 10)."""
 PIPE_BYTES: Final = 1024 * 1024
 """The pipe's buffer: the child writes a few batches ahead before it waits."""
 
@@ -175,6 +177,10 @@ def _child(
         # The worker's own handlers (graceful shutdown and the like) are not the child's.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # A parse makes millions of objects and almost no cycles: collecting them
+        # 140 times as rarely as Python would saves the parse about a twentieth, and
+        # still bounds what cycles there are (the child ends with its feed anyway).
+        gc.set_threshold(*CHILD_GC_THRESHOLDS)
         with os.fdopen(write_end, "wb") as pipe:
             _parse_into(pipe, body, url, context, stored)
     except BaseException:  # the parent is gone, or the pipe broke: nothing to tell
