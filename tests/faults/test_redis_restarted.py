@@ -30,6 +30,7 @@ from tests.support import fault_figures
 from tests.support.http_server import LocalHTTPServer
 from tests.support.own_redis import OwnRedis
 from tests.support.processes import Process, start_from_procfile, wait_until
+from tests.support.source_state import run_history
 from tests.support.workers import FEED, FEED_EVENTS
 
 pytestmark = pytest.mark.faults
@@ -109,15 +110,7 @@ def _add_source(engine: Engine, slug: str, url: str, due_in_seconds: float | Non
 
 
 def _runs(engine: Engine, slug: str) -> list[str]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT r.status FROM scrape_runs r JOIN sources s ON s.id = r.source_id "
-                "WHERE s.slug = :slug ORDER BY r.id"
-            ),
-            {"slug": slug},
-        )
-        return [status for (status,) in rows]
+    return [status for status, _ in run_history(engine, slug)]
 
 
 def _events(engine: Engine, slug: str) -> int:
