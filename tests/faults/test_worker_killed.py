@@ -7,6 +7,9 @@ puts the task back at once. Twice the whole worker, main process included, is
 killed and another started: the task comes back once the broker's visibility
 timeout (5 s here) has passed since it was taken.
 
+A second test kills one of two running workers whole: the other takes its task
+once the visibility timeout has passed, without any worker starting again.
+
 A kill that lands after a run has committed leaves its task nothing to redo; the
 rest of the kills then go to a second source reading the same feed, and each
 source must end as the undisturbed one. The moments are random; the test prints
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -34,7 +38,7 @@ from tests.support import fault_figures
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process, wait_until
 from tests.support.source_state import add_ical_source, run_history, stored
-from tests.support.workers import start_worker
+from tests.support.workers import FEED_EVENTS, events, slow_source, start_worker
 
 pytestmark = pytest.mark.faults
 
@@ -178,3 +182,53 @@ def test_a_worker_killed_ten_times_mid_ingest_leaves_what_an_undisturbed_run_lea
         assert set(statuses) <= {"failed", "ok", "not_modified"}, history
     print(f"seed {seed}: killed {len(kills)} times ({', '.join(kills)})")
     fault_figures.count("faults_survived", len(kills))
+
+
+@pytest.fixture
+def two_workers(
+    database_url: str, committed_db: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Process]]:
+    """Two workers of one process each on the same queue, as on two machines."""
+    env = dict(os.environ) | {
+        "ALMANAC_ALLOW_PRIVATE_NETWORKS": "true",
+        "ALMANAC_TASK_MAX_RETRIES": "0",
+        "ALMANAC_BROKER_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_TIMEOUT),
+    }
+    logs = tmp_path_factory.mktemp("two-workers")
+    workers: dict[str, Process] = {}
+    try:
+        for name in ("killed-a", "killed-b"):
+            extra = ["--hostname", f"{name}@%h", "--queues", QUEUE, "--concurrency", "1"]
+            workers[f"{name}@{socket.gethostname()}"] = start_worker(
+                "worker", name, logs / name, env, extra
+            )
+        yield workers
+    finally:
+        for process in workers.values():
+            process.stop()
+
+
+def test_a_task_whose_whole_worker_died_is_taken_by_another_running_worker(
+    engine: Engine, two_workers: dict[str, Process], http_server: LocalHTTPServer
+) -> None:
+    """No worker starts again: one still running finds the dead one's task once the
+    visibility timeout has passed, at its next look (every 10 s)."""
+    from almanac.worker import app
+
+    path = slow_source(engine, http_server, delay=3)
+    result = _scrape("slow-hall")
+    wait_until(lambda: bool(http_server.hits(path)), 30, "the scrape to start")
+    active = app.control.inspect(timeout=1).active() or {}
+    (holder,) = [name for name, running in active.items() if running]
+    os.killpg(two_workers[holder].pid, signal.SIGKILL)
+    two_workers[holder].popen.wait(10)
+    fault_figures.count("faults_injected")
+
+    summary = result.get(timeout=VISIBILITY_TIMEOUT + 30)
+    assert summary["status"] == "ok", summary
+    assert summary["counts"]["created"] == FEED_EVENTS
+    assert events(engine) == FEED_EVENTS
+    assert len(http_server.hits(path)) == 2
+    (survivor,) = [p for name, p in two_workers.items() if name != holder]
+    assert survivor.popen.poll() is None, survivor.output()
+    fault_figures.count("faults_survived")

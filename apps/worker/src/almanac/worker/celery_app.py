@@ -79,8 +79,14 @@ def create_app(settings: Settings) -> Celery:
         worker_task_log_format=log_context.TEXT_FORMAT,
         broker_connection_retry_on_startup=True,
         broker_transport=redis_broker.TRANSPORT,
+        # A task taken by a worker that vanished goes back to the queue once its
+        # visibility timeout has passed; every worker looks for such tasks every
+        # 10 s (kombu's default would scan only every tenth time, ~100 s).
         broker_transport_options=tasks.BROKER_PRIORITY_OPTIONS
-        | {"visibility_timeout": settings.broker_visibility_timeout_seconds},
+        | {
+            "visibility_timeout": settings.broker_visibility_timeout_seconds,
+            "unacked_restore_throttle": 1,
+        },
         beat_schedule=beat_schedule(settings),
         beat_schedule_filename=settings.beat_schedule_file,
         beat_scheduler="almanac.worker.beat_heartbeat:HeartbeatScheduler",
