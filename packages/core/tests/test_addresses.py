@@ -49,6 +49,8 @@ def test_a_host_that_cannot_be_resolved_is_not_called_private() -> None:
         ("webcal://u:p@host.example:8443/a", "webcal://***@host.example:8443/a"),
         ("https://host.example/a@b.ics", "https://host.example/a@b.ics"),
         ("http://u:p@[::1/broken", "http://***@[::1/broken"),
+        ("https://u:p@ss@host.example/a", "https://***@host.example/a"),
+        ("https://host.example?next=a@b", "https://host.example?next=a@b"),
     ],
 )
 def test_urls_are_shown_without_their_credentials(url: str, shown: str) -> None:

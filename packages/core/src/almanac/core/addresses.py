@@ -7,7 +7,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Collection
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from almanac.core.errors import FetchError, FetchRefused
 
@@ -18,19 +18,18 @@ class PrivateAddressRefused(FetchRefused):
     """The URL's host is, or resolves to, an address Almanac must not reach."""
 
 
-_USERINFO = re.compile(r"^([^:/?#]+://)[^/?#]*@")
+_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#'\"<>]+@")
+"""A URL's scheme, then its user and password up to the last `@` of its authority."""
+
+
+def without_url_credentials(text: str) -> str:
+    """`text` with the user and password of every URL in it replaced by `***`."""
+    return _CREDENTIALS.sub(r"\1***@", text) if "@" in text else text
 
 
 def without_credentials(url: str) -> str:
     """`url` with any `user:password@` replaced by `***@`, fit for messages and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _USERINFO.sub(r"\1***@", url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+    return without_url_credentials(url)
 
 
 def _embedded(address: Address) -> Address:

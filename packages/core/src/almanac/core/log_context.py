@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
+from almanac.core.addresses import without_url_credentials
+
 NONE = "-"
 REQUEST_ID_HEADER = "X-Request-ID"
 TASK_HEADER = "almanac_request_id"
@@ -27,7 +29,6 @@ request_id: ContextVar[str | None] = ContextVar("almanac_request_id", default=No
 source: ContextVar[str | None] = ContextVar("almanac_source", default=None)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@'\"<>]+@")
 JSON_FIELDS = (
     "asctime",
     "levelname",
@@ -51,11 +52,6 @@ def request_id_from(header: str | None) -> str:
     if header and _SAFE_ID.match(header):
         return header
     return uuid.uuid4().hex
-
-
-def without_url_credentials(text: str) -> str:
-    """`text` with the user and password of every URL in it replaced by `***`."""
-    return _CREDENTIALS.sub(r"\1***@", text) if "@" in text else text
 
 
 class _GuardedRecord(logging.LogRecord):
