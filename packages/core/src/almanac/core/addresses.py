@@ -10,6 +10,7 @@ from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from almanac.core.errors import FetchError, FetchRefused
+from almanac.core.settings import Settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -123,3 +124,14 @@ def check_public(url: str, allowed_hosts: Collection[str] = ()) -> None:
     for address in addresses:
         if _forbidden(address):
             raise PrivateAddressRefused(refusal(url, address), url)
+
+
+def refuse_private_source(url: str, settings: Settings) -> None:
+    """Raise `PrivateAddressRefused` for a source URL that leads where `settings` let no
+    fetch go; checked as a source is saved, through the API or the `almanac` command.
+    A host that cannot be resolved now passes: its fetch will say so."""
+    if settings.allow_private_networks:
+        return
+    address = private_address(url, settings.allowed_private_host_list)
+    if address is not None:
+        raise PrivateAddressRefused(refusal(url, address), url)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from almanac.core.addresses import PrivateAddressRefused, refuse_private_source
 from almanac.core.errors import AlmanacError
 from almanac.core.settings import Settings
 from almanac.core.sources import SourcesFile, SourceSpec
@@ -49,14 +50,19 @@ def read_sources_file(path: Path) -> list[SourceSpec]:
         raise SourcesFileError(f"{path}: {problems}") from None
 
 
-def check_specs(specs: list[SourceSpec]) -> None:
-    """Raise `SourcesFileError` naming each source whose config its kind cannot use."""
+def check_specs(specs: list[SourceSpec], settings: Settings) -> None:
+    """Raise `SourcesFileError` naming each source whose config its kind cannot use,
+    or whose URL leads into a private network that `settings` keep closed."""
     problems = []
     for spec in specs:
         try:
             check_config(spec.kind, spec.config)
         except ValueError as exc:
             problems.append(f"{spec.slug}: config: {exc}")
+        try:
+            refuse_private_source(spec.url, settings)
+        except PrivateAddressRefused as exc:
+            problems.append(f"{spec.slug}: url: {exc}")
     if problems:
         raise SourcesFileError("; ".join(problems))
 
@@ -64,11 +70,12 @@ def check_specs(specs: list[SourceSpec]) -> None:
 def import_sources(
     sessions: sessionmaker[Session], settings: Settings, specs: list[SourceSpec]
 ) -> ImportResult:
-    """Create or update the sources, all or none: a wrong config stops the import.
+    """Create or update the sources, all or none: a wrong config, or a URL leading
+    into a closed private network, stops the import.
 
     Each source saved gets its next run time (`next_run_at`) if its schedule changed.
     """
-    check_specs(specs)
+    check_specs(specs, settings)
     with sessions.begin() as session:
         created, updated = upsert_sources(session, specs, settings, datetime.now(UTC))
     return ImportResult(created, updated, len(specs) - created - updated)

@@ -25,8 +25,7 @@ from almanac.api.schemas import (
 from almanac.core import tasks
 from almanac.core.addresses import (
     PrivateAddressRefused,
-    private_address,
-    refusal,
+    refuse_private_source,
     without_credentials,
 )
 from almanac.core.domain import Trigger
@@ -245,14 +244,10 @@ def _check_config(kind: str, config: object) -> None:
 
 def _check_address(url: str, settings: SettingsDep) -> None:
     """A 400 naming the address, for a URL that leads into a private network."""
-    if settings.allow_private_networks:
-        return
     try:
-        address = private_address(url, settings.allowed_private_host_list)
+        refuse_private_source(url, settings)
     except PrivateAddressRefused as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    if address is not None:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, refusal(url, address))
 
 
 def _in_body(errors: Any) -> list[dict[str, Any]]:
