@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from almanac.core.domain import EventIn
 from almanac.db.changed_events import EventChange, refresh_input_hashes, write_changes
-from almanac.db.found_events import cancelled_occurrences, latest_versions
+from almanac.db.found_events import cancelled_occurrences, input_unchanged, latest_versions
 from almanac.db.hashing import event_hashes, input_hash
 from almanac.db.new_events import insert_new_events
 from almanac.db.stored_events import StoredEvent, stored_events, stored_hashes
@@ -90,7 +90,7 @@ def sort_found(session: Session, source_id: int, latest: Sequence[EventIn]) -> F
             continue
         found_input_hash = input_hash(event)
         _, stored_input_hash, removed = row
-        if found_input_hash != stored_input_hash or removed:
+        if not input_unchanged(found_input_hash, stored_input_hash, removed):
             found.differing.append((event, row, found_input_hash))
     return found
 

@@ -27,3 +27,9 @@ def cancelled_occurrences(event: EventIn) -> int:
     if event.status is cancelled:
         return len(unique)
     return sum(1 for o in unique.values() if o.status is cancelled)
+
+
+def input_unchanged(found_input_hash: str, stored_input_hash: str | None, removed: bool) -> bool:
+    """A stored event needs no writing: the input found is the one it was stored from,
+    and it was not removed since (one that reappears must come back)."""
+    return not removed and found_input_hash == stored_input_hash

@@ -34,7 +34,7 @@ from typing import BinaryIO, Final
 
 from almanac.core.domain import EventIn, ParseProblem
 from almanac.core.errors import ParseError
-from almanac.db.found_events import cancelled_occurrences, latest_versions
+from almanac.db.found_events import cancelled_occurrences, input_unchanged, latest_versions
 from almanac.db.hashing import input_hash
 from almanac.db.stored_events import StoredInput
 from almanac.scrapers import ical
@@ -223,7 +223,7 @@ def _compared(events: list[EventIn], stored: Mapping[str, StoredInput]) -> Parse
     cancelled = 0
     for event in latest_versions(events):
         known = stored.get(event.external_id)
-        if known is not None and not known[1] and known[0] == input_hash(event):
+        if known is not None and input_unchanged(input_hash(event), *known):
             batch.unchanged.append((event.external_id, event.sequence))
             cancelled += cancelled_occurrences(event)
         else:
