@@ -20,6 +20,8 @@ WORKER_TIMEOUT = 300.0
 FULL_DATABASE_RESERVE = 180.0
 """Seconds kept for preloading the full database, ingesting into it, and the API's figures."""
 MIN_LARGE_SECONDS = 60.0
+LARGE_RUNS = 2
+"""First ingests of the large feed, the better of which is printed."""
 
 
 def measure_small_feed(run: BenchRun) -> None:
@@ -72,31 +74,41 @@ def measure_worker_memory(run: BenchRun) -> None:
 def measure_large_feed(run: BenchRun) -> None:
     """The large feed, ingested in a process of its own so its memory is its own.
 
-    It gets the time the bench has left, keeping some for the full database; if
-    that runs out the child is stopped and the rate printed is an upper bound.
+    Like the 10k rate it is compared with (the best of several first ingests), it is
+    the better of `LARGE_RUNS` first ingests, each into a new source, as long as the
+    time the bench has left allows (keeping some for the full database); if that
+    runs out a child is stopped and the rate printed is an upper bound.
     """
     events = run.plan.large_events
     if events is None:
         return
     url = run.serve_feed("/feed-large.ics", events, etag=False)
-    slug = new_source(run.engine, url, "large")
-    allowed = max(run.remaining() - FULL_DATABASE_RESERVE, MIN_LARGE_SECONDS)
-    run.say(f"large feed: {events} events, in a child process, for at most {allowed:.0f}s")
-    report = _ingest_in_child(slug, allowed)
+    reports: list[dict[str, Any]] = []
+    for number in range(LARGE_RUNS):
+        allowed = max(run.remaining() - FULL_DATABASE_RESERVE, MIN_LARGE_SECONDS)
+        if reports and allowed < 2 * reports[-1]["seconds"]:
+            break
+        slug = new_source(run.engine, url, f"large-{number + 1}")
+        run.say(f"large feed: {events} events, in a child process, for at most {allowed:.0f}s")
+        report = _ingest_in_child(slug, allowed)
+        if report.get("created") == 0:
+            raise BenchError(f"the large ingest stored nothing: {report}")
+        if report["status"] != "ok" or report.get("created") != events:
+            run.warn(f"the large ingest: {report['status']}, created {report.get('created')}")
+        run.say(f"large feed: {report['seconds']:.1f}s, peak RSS {report['peak_rss_mb']:.0f} MiB")
+        reports.append(report)
+        if report["status"] == "stopped":
+            break
     run.server.routes.pop("/feed-large.ics", None)
-    if report.get("created") == 0:
-        raise BenchError(f"the large ingest stored nothing: {report}")
-    if report["status"] != "ok" or report.get("created") != events:
-        run.warn(f"the large ingest: {report['status']}, created {report.get('created')}")
-    run.say(f"large feed: {report['seconds']:.1f}s, peak RSS {report['peak_rss_mb']:.0f} MiB")
+    best = min(reports, key=lambda r: float(r["seconds"]))
     ten_k = run.figures.get("ical.events_per_s.10k")
-    note = "one first ingest, in a child process"
-    if report["status"] == "stopped":
-        note = f"stopped after {report['seconds']:.0f}s to keep to the time budget: an upper bound"
+    note = f"best of {len(reports)} first ingests, each in a child process"
+    if best["status"] == "stopped":
+        note = f"stopped after {best['seconds']:.0f}s to keep to the time budget: an upper bound"
     run.emit(
         Figure(
             "ical.events_per_s.100k",
-            events / report["seconds"],
+            events / best["seconds"],
             "events/s",
             baseline=ten_k.value if ten_k else None,
             target=">= 0.8" if ten_k else None,
@@ -107,11 +119,11 @@ def measure_large_feed(run: BenchRun) -> None:
     run.emit(
         Figure(
             "ical.peak_rss_mb.100k",
-            report["peak_rss_mb"],
+            max(float(r["peak_rss_mb"]) for r in reports),
             "MiB",
             events=events,
-            note="VmHWM of the child process that ran scrape_source"
-            + (" (when it was stopped)" if report["status"] == "stopped" else ""),
+            note="VmHWM of the child process that ran scrape_source (the larger of the runs)"
+            + (" (when it was stopped)" if best["status"] == "stopped" else ""),
         )
     )
 
