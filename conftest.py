@@ -214,12 +214,15 @@ def client(sessions: sessionmaker[Session], redis_url: str) -> Iterator[TestClie
     """
     from almanac.api.deps import get_session
     from almanac.api.main import app
+    from almanac.api.reads import get_reads
+    from tests.support.session_reads import reads_in
 
     def session() -> Iterator[Session]:
         with sessions() as s:
             yield s
 
     app.dependency_overrides[get_session] = session
+    app.dependency_overrides[get_reads] = reads_in(sessions)
     with TestClient(app, headers=AUTH) as client:
         yield client
     app.dependency_overrides.clear()

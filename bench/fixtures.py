@@ -105,9 +105,16 @@ def preload_occurrences(
             {"per_event": per_event, "now": now},
         )
         made = result.rowcount
+    settle(engine)
+    return made
+
+
+def settle(engine: Engine) -> None:
+    """Vacuum and analyze what the runs wrote, as autovacuum does between ingests: the
+    statistics current, and the visibility map too, so that scans of an index that
+    carries what they read need not visit the table."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE sources, events, occurrences"))
-    return made
 
 
 def preload_dense_month(

@@ -27,9 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.api.deps import get_session
 from almanac.api.main import app
+from almanac.api.reads import get_reads
 from almanac.core.settings import Settings, get_settings
 from almanac.db.models import DeadLetter
 from tests.support.api_keys import AUTH
+from tests.support.session_reads import reads_in
 from tests.support.stored_events import StoredEvents
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("ALMANAC_CONTRACT_EXAMPLES", "20"))
@@ -89,6 +91,7 @@ def contract_app(sessions: sessionmaker[Session], redis_url: str) -> Iterator[di
 
     quick = Settings(**{**get_settings().model_dump(), "preview_timeout_seconds": 0.05})
     app.dependency_overrides[get_session] = session_in_test
+    app.dependency_overrides[get_reads] = reads_in(sessions)
     app.dependency_overrides[get_settings] = lambda: quick
     yield stored_names
     app.dependency_overrides.clear()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from almanac.api.event_schemas import OccurrencePage
 from almanac.core.domain import EventIn, OccurrenceIn
 from almanac.db.event_writes import WritePlan, write_events
 from almanac.db.models import Event
@@ -291,3 +292,23 @@ def test_any_words_are_searched_without_an_error(
     response = client.get("/events", params={"q": words})
     assert response.status_code == 200
     assert response.json()["items"] == []
+
+
+def test_a_page_holds_exactly_the_fields_its_schema_describes(
+    client: TestClient, city: StoredEvents, db_session: Session
+) -> None:
+    rows = StoredEvents(db_session)
+    market = rows.source("market")
+    rows.event(market, "Harvest fair", NOW + DAY, hours=24, all_day=True, zone="Europe/London")
+    moved = rows.event(market, "Moved talk", NOW + 2 * DAY, zone="UTC")
+    moved.previous_starts_at = NOW + DAY + HOUR
+    db_session.flush()
+    body = client.get("/events").json()
+    assert body["count"] == len(EVERYTHING_SHOWN) + 2
+    # The page is written straight from the rows: it must read back as the model's own.
+    assert OccurrencePage.model_validate(body).model_dump(mode="json") == body
+    fair = next(i for i in body["items"] if i["title"] == "Harvest fair")
+    assert (fair["all_day"], fair["start_date"]) == (True, (NOW + DAY).date().isoformat())
+    talk = next(i for i in body["items"] if i["title"] == "Moved talk")
+    assert talk["starts_at"].endswith("Z")
+    assert _moment(talk["previous_starts_at"]) == NOW + DAY + HOUR

@@ -183,9 +183,15 @@ def test_no_cors_by_default(client: TestClient) -> None:
     assert "access-control-allow-origin" not in response.headers
 
 
-def _start_api(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _start_api(
+    tmp_path: Path, *, serve: bool = False, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Load the app (or, with `serve`, start it as the Procfile does) and see it stop."""
+    command = (
+        ["-m", "almanac.api.serve", "--port", "0"] if serve else ["-c", "import almanac.api.main"]
+    )
     return subprocess.run(
-        [sys.executable, "-c", "import almanac.api.main"],
+        [sys.executable, *command],
         env=dict(os.environ) | env,
         cwd=tmp_path,  # no .env here
         capture_output=True,
@@ -197,7 +203,7 @@ def _start_api(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("keys", ["change-me-api-key", "", "mine-1234,change-me-api-key"])
 def test_production_refuses_to_start_without_a_key_of_its_own(tmp_path: Path, keys: str) -> None:
-    result = _start_api(tmp_path, ALMANAC_ENV="production", ALMANAC_API_KEYS=keys)
+    result = _start_api(tmp_path, serve=True, ALMANAC_ENV="production", ALMANAC_API_KEYS=keys)
     assert result.returncode == 1
     assert "The Almanac API cannot start" in result.stderr
     assert "ALMANAC_API_KEYS" in result.stderr

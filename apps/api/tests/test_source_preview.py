@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session
 from almanac.db.models import Event, Feed, ScrapeRun, Source
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import Process
+
+# The worker records each preview's task run for itself: the tables are emptied after.
+pytestmark = pytest.mark.usefixtures("committed_db")
 
 
 def _feed(*titles: str) -> str:

@@ -57,7 +57,7 @@ def key_is_known(offered: str, keys: list[str]) -> bool:
     return known
 
 
-def require_api_key(
+async def require_api_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:

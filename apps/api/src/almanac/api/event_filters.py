@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import HTTPException, Query, status
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from almanac.db.event_queries import SHOWN_BY_DEFAULT, STATUSES, OccurrenceFilters, ids_of_slugs
@@ -32,7 +33,7 @@ class EventFilterParams:
     q: str | None
 
 
-def event_filter_params(
+async def event_filter_params(
     start: Annotated[datetime | None, Query(description="Window start (ISO time)")] = None,
     end: Annotated[datetime | None, Query(description="Window end (ISO time)")] = None,
     source: Annotated[
@@ -93,7 +94,7 @@ class Window:
 
 
 def resolve_filters(
-    session: Session,
+    db: Session | Connection,
     params: EventFilterParams,
     window: Window,
     *,
@@ -121,8 +122,8 @@ def resolve_filters(
         raise _unprocessable(
             f"unknown status {', '.join(unknown)}: use one of {', '.join(STATUSES)}"
         )
-    chosen_sources = _ids(session, Source, "source", params.sources)
-    chosen_venues = _ids(session, Venue, "venue", params.venues)
+    chosen_sources = _ids(db, Source, "source", params.sources)
+    chosen_venues = _ids(db, Venue, "venue", params.venues)
     return OccurrenceFilters(
         start=start,
         end=end,
@@ -136,9 +137,9 @@ def resolve_filters(
 
 
 def _ids(
-    session: Session, model: type[Source] | type[Venue], noun: str, slugs: list[str]
+    db: Session | Connection, model: type[Source] | type[Venue], noun: str, slugs: list[str]
 ) -> list[int]:
-    found = ids_of_slugs(session, model, slugs)
+    found = ids_of_slugs(db, model, slugs)
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
         raise _unprocessable(f"unknown {noun} {', '.join(unknown)}")

@@ -6,6 +6,7 @@ import sys
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.config import STARTUP_FAILURE
 
 from almanac.api.api_keys import check_api_keys, require_api_key
 from almanac.api.body_limit import BodyLimitMiddleware
@@ -36,7 +37,9 @@ def create_app() -> FastAPI:
         check_api_keys(settings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-        raise SystemExit(1) from None
+        # The status by which uvicorn's supervisor of several workers knows one that
+        # cannot start: it stops, where it would start another after any other status.
+        raise SystemExit(STARTUP_FAILURE) from None
     app = FastAPI(
         title="Almanac",
         summary="A city's events in one place: sources, events and calendar feeds.",

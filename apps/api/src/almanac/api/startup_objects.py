@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from almanac.api.reads import reads_open
+
 _frozen = False
 
 
@@ -30,6 +32,8 @@ def freeze_startup_objects() -> None:
 
 @asynccontextmanager
 async def frozen_after_start(app: FastAPI) -> AsyncIterator[None]:
-    """The app's lifespan: its startup objects are frozen before the first request."""
-    freeze_startup_objects()
-    yield
+    """The app's lifespan: its reads engine opened, and its startup objects frozen
+    before the first request."""
+    async with reads_open(app):
+        freeze_startup_objects()
+        yield

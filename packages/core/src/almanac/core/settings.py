@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(default=2, ge=1, le=64)
     flower_port: int = Field(default=5555, ge=1, le=65535)
     flower_user: str = Field(default="almanac", pattern=r"^[^:,\s]+$")
     flower_password: str = Field(default="", pattern=r"^[^,\s]*$")

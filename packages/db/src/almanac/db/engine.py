@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -22,12 +23,33 @@ hundred times slower than those made for the values at hand; parallel
 workers and JIT compilation cost such statements more than they save.
 Options given in the URL's `options` come after these, and win.
 """
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 10}
+"""Connections kept open, and opened beyond them at a busy moment (then closed
+again). Opening a connection costs PostgreSQL more than a short query does: the
+pool holds as many as the API's requests in flight commonly need."""
+READS_OPTIONS = "-c plan_cache_mode=auto -c max_parallel_workers_per_gather=0 -c jit=off"
+"""How the connections of `reads_engine` plan: PostgreSQL may keep a generic plan
+for a statement that they prepare, which only statements one plan serves well are."""
 
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=_connect_args(url)
+    return create_engine(url, pool_pre_ping=True, **POOL, connect_args=_connect_args(url))
+
+
+def reads_engine(url: str) -> AsyncEngine:
+    """An asyncio engine for reads that need no transaction, each statement on its own.
+
+    Made by its user (the API, as it starts) and disposed of by it: its
+    connections belong to the event loop they were opened on. Statements are
+    not prepared unless their runner asks (see `READS_OPTIONS`).
+    """
+    connect_args: dict[str, Any] = {
+        **_connect_args(url, READS_OPTIONS),
+        "prepare_threshold": None,
+    }
+    return create_async_engine(
+        url, pool_pre_ping=True, isolation_level="AUTOCOMMIT", **POOL, connect_args=connect_args
     )
 
 
@@ -37,10 +59,10 @@ def unpooled_engine_for(url: str) -> Engine:
     return create_engine(url, poolclass=NullPool, connect_args=_connect_args(url))
 
 
-def _connect_args(url: str) -> dict[str, Any]:
+def _connect_args(url: str, options: str = SESSION_OPTIONS) -> dict[str, Any]:
     given = make_url(url).query.get("options")
     extra = " ".join(given) if isinstance(given, tuple) else given
-    return {"options": f"{SESSION_OPTIONS} {extra}" if extra else SESSION_OPTIONS}
+    return {"options": f"{options} {extra}" if extra else options}
 
 
 def get_engine() -> Engine:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BindParameter,
+    ARRAY,
     ColumnElement,
     DateTime,
     Integer,
@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Subquery,
     and_,
+    any_,
     bindparam,
     case,
     exists,
@@ -40,6 +41,8 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from almanac.db.models import SEARCH_CONFIG, Event, Occurrence, OccurrenceMove, Source, Venue
@@ -195,8 +198,7 @@ class ListedVenue(NamedTuple):
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class OccurrenceRow:
+class OccurrenceRow(NamedTuple):
     """An occurrence with its event, as a list shows it: plain columns, no ORM objects,
     which would cost more to load than the query takes."""
 
@@ -211,19 +213,24 @@ class OccurrenceRow:
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> OccurrenceRow:
-        o, e, v = len(ListedOccurrence._fields), len(ListedEvent._fields), len(ListedVenue._fields)
-        venue = ListedVenue(*row[o + e : o + e + v]) if row[o + e] is not None else None
-        rest = row[o + e + v :]
+        values = tuple(row)  # slices of a plain tuple cost a tenth of a result row's
+        o, e, v = _OCCURRENCE_END, _EVENT_END, _VENUE_END
+        venue = ListedVenue._make(values[e:v]) if values[e] is not None else None
         return cls(
-            ListedOccurrence(*row[:o]),
-            ListedEvent(*row[o : o + e]),
-            rest[0],
-            rest[1],
+            ListedOccurrence._make(values[:o]),
+            ListedEvent._make(values[o:e]),
+            values[v],
+            values[v + 1],
             venue,
-            rest[2],
-            rest[3],
-            rest[4],
+            values[v + 2],
+            values[v + 3],
+            values[v + 4],
         )
+
+
+_OCCURRENCE_END = len(ListedOccurrence._fields)
+_EVENT_END = _OCCURRENCE_END + len(ListedEvent._fields)
+_VENUE_END = _EVENT_END + len(ListedVenue._fields)
 
 
 _LISTED_COLUMNS = (
@@ -334,6 +341,7 @@ def _values(
 
 
 _MOMENT = DateTime(timezone=True)
+_IDS = ARRAY(Integer)
 _START = bindparam("start", type_=_MOMENT)
 _LIMIT = bindparam("limit", type_=Integer)
 
@@ -352,14 +360,16 @@ def _filtered(columns: Sequence[Any], shape: _Shape, *, named: bool = True) -> S
     )
     if not shape.statuses >= set(STATUSES):
         query = query.where(shown_status_in(sorted(shape.statuses)))
+    # Lists are bound as one array each (`= ANY`), so that every statement of a shape
+    # has one text, which `list_occurrences` compiles once.
     if shape.sources:
-        query = query.where(Event.source_id.in_(bindparam("source_ids", expanding=True)))
+        query = query.where(Event.source_id == any_(bindparam("source_ids", type_=_IDS)))
     if shape.venues:
-        query = query.where(Event.venue_id.in_(bindparam("venue_ids", expanding=True)))
+        query = query.where(Event.venue_id == any_(bindparam("venue_ids", type_=_IDS)))
     if shape.categories:
         category = func.unnest(Event.categories).column_valued("category")
-        wanted: BindParameter[list[str]] = bindparam("categories", expanding=True)
-        query = query.where(exists(select(1).where(func.lower(category).in_(wanted))))
+        wanted = bindparam("categories", type_=ARRAY(String))
+        query = query.where(exists(select(1).where(func.lower(category) == any_(wanted))))
     if shape.free is not None:
         query = query.where(is_free() if shape.free else ~is_free())
     if shape.query:
@@ -392,17 +402,58 @@ def occurrences_query(columns: Sequence[Any], filters: OccurrenceFilters) -> Sel
 
 
 def list_occurrences(
-    session: Session,
+    db: Session | Connection,
     filters: OccurrenceFilters,
     *,
     after: tuple[datetime, int] | None = None,
     limit: int | None = None,
 ) -> list[OccurrenceRow]:
     """Occurrences matching `filters`, by start (then id), after the keyset `after`."""
-    statement = _list_statement(_Shape.of(filters, after, limit))
-    # Run as a Core statement: its rows are plain columns, with no ORM loading to do.
-    rows = session.connection().execute(statement, _values(filters, after, limit))
+    connection = db.connection() if isinstance(db, Session) else db
+    sql, constants = _list_sql(_Shape.of(filters, after, limit), connection.dialect)
+    # Run on the driver's own cursor: the rows are plain tuples of the columns, which
+    # the driver has already typed, with none of a result's machinery (a fifth of
+    # what the API spends on a page) around them.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    failure = connection.dialect.loaded_dbapi.Error
+    try:
+        cursor.execute(sql, constants | _values(filters, after, limit))
+        rows = cursor.fetchall()
+    except failure as exc:
+        # Raised as SQLAlchemy raises its statements' errors, for their handlers.
+        raise DBAPIError.instance(sql, None, exc, failure) from exc
+    finally:
+        cursor.close()
     return [OccurrenceRow.of(row) for row in rows]
+
+
+@lru_cache(maxsize=256)
+def _list_sql(shape: _Shape, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """The text of the list's statement for one shape, and the values of its constants."""
+    compiled = _list_statement(shape).compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
+
+
+def plans_alike(filters: OccurrenceFilters, after: tuple[datetime, int] | None = None) -> bool:
+    """Whether one plan of the list's statement serves every value of its parameters.
+
+    So it is for a plain window, paged or not, narrowed by nothing but the default
+    statuses (or none): its page is read in order from the start index whatever
+    the window. A narrower filter (a source, a search) may select nothing in one
+    window and everything in another, and needs a plan made for its values.
+    """
+    shape = _Shape.of(filters, after, limit=1)
+    return shape.statuses in _PLAIN_STATUSES and not (
+        shape.sources
+        or shape.venues
+        or shape.categories
+        or shape.free is not None
+        or shape.query
+        or shape.ended_since
+    )
+
+
+_PLAIN_STATUSES = (frozenset(SHOWN_BY_DEFAULT), frozenset(STATUSES))
 
 
 def list_query(
@@ -419,28 +470,30 @@ def list_query(
 def _list_statement(shape: _Shape) -> Select[Any]:
     """The list's statement for one shape of filters.
 
-    With a limit, the page's occurrences are found first in parts that each
-    stop early: those starting in the window, read in order from the index on
-    the start, and those already running when it opens, from the same index for
-    the day before it and from the index of what runs at a moment for longer ones
-    (`long_running_at`). A scan of the start index alone could not
-    stop early: it would read everything that started before the window to find
-    what is still running.
+    With a limit, the page's occurrences are chosen first, by id and start
+    alone, in parts that each stop early (`_page_candidates`); only the page's
+    own rows are then joined to their events, sources and venues. A scan of the
+    start index alone could not stop early: it would read everything that
+    started before the window to find what is still running.
     """
     columns = (*_LISTED_COLUMNS, shown_status(), is_free(), last_changed())
     if not shape.limit:
         return _filtered(columns, shape).order_by(Occurrence.starts_at, Occurrence.id)
-    # The page's rows are the first of the candidates, which already meet every filter.
-    page = _page_ids(shape)
-    unfiltered = (
-        select(*columns).select_from(Occurrence).join(Event, Occurrence.event_id == Event.id)
-    )
-    return (
-        _named(unfiltered)
-        .where(Occurrence.id.in_(select(page.c.id)))
-        .order_by(Occurrence.starts_at, Occurrence.id)
+    # The candidates already meet every filter: the page is the first of them.
+    candidates = _page_candidates(shape)
+    page = (
+        select(candidates.c.id)
+        .order_by(candidates.c.starts_at, candidates.c.id)
         .limit(_LIMIT)
+        .subquery("page")
     )
+    rows = (
+        select(*columns)
+        .select_from(page)
+        .join(Occurrence, Occurrence.id == page.c.id)
+        .join(Event, Occurrence.event_id == Event.id)
+    )
+    return _named(rows).order_by(Occurrence.starts_at, Occurrence.id)
 
 
 LONG_RUNNING: ColumnElement[Any] = literal_column("interval '1 day'")
@@ -456,14 +509,15 @@ def long_running_at(moment: ColumnElement[datetime] | datetime) -> ColumnElement
     return and_(Occurrence.ends_at - Occurrence.starts_at > LONG_RUNNING, running.op("@>")(moment))
 
 
-def _page_ids(shape: _Shape) -> Subquery:
-    """The ids of the page's occurrences: at most `limit` of each part, by start
-    (every long one).
+def _page_candidates(shape: _Shape) -> Subquery:
+    """The ids and starts of the occurrences a page may hold: at most `limit` of each
+    part, by start (every long one).
 
-    The parts: those starting in the window, those that started in the day before
-    it and still run (both from the index on the start), and the long ones running
-    when it opens (from the index of what runs at a moment). An occurrence in two
-    parts is listed once, as the page's rows are those whose id is among these.
+    The parts, which share no occurrence: those starting in the window; the short
+    ones still running when it opens, which started in the day before it; and the
+    long ones running then (from the index of what runs at a moment). The first
+    two are read in order from the index on (start, id), which also carries what
+    their tests read, and stop at `limit`.
     """
 
     def part(*window: ColumnElement[bool]) -> Select[Any]:
@@ -479,12 +533,13 @@ def _page_ids(shape: _Shape) -> Subquery:
             Occurrence.starts_at >= _START - LONG_RUNNING,
             Occurrence.starts_at < _START,
             Occurrence.ends_at > _START,
+            Occurrence.ends_at - Occurrence.starts_at <= LONG_RUNNING,
         )
     )
     # All of them, unordered: few occurrences run for days, and given an order and a
     # limit, the planner, which cannot tell how few, may read the start index instead.
     long_running = part(long_running_at(_START))
-    return union_all(starting, running, long_running).subquery("page")
+    return union_all(starting, running, long_running).subquery("candidates")
 
 
 def feed_rows(session: Session, filters: OccurrenceFilters) -> list[FeedRow]:
@@ -590,10 +645,10 @@ def event_detail(session: Session, event_id: int) -> EventDetail | None:
 
 
 def ids_of_slugs(
-    session: Session, model: type[Source] | type[Venue], slugs: Sequence[str]
+    db: Session | Connection, model: type[Source] | type[Venue], slugs: Sequence[str]
 ) -> dict[str, int]:
     """The ids of the sources or venues with these slugs; unknown slugs are missing."""
     if not slugs:
         return {}
-    rows = session.execute(select(model.slug, model.id).where(model.slug.in_(list(slugs))))
+    rows = db.execute(select(model.slug, model.id).where(model.slug.in_(list(slugs))))
     return {slug: id_ for slug, id_ in rows}

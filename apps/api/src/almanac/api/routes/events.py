@@ -6,7 +6,9 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from sqlalchemy.engine import Connection
 
 from almanac.api.deps import SessionDep
 from almanac.api.display_zones import display_zone
@@ -19,21 +21,22 @@ from almanac.api.event_filters import (
 )
 from almanac.api.event_schemas import (
     EventDetailOut,
-    EventOut,
-    ListedOccurrenceOut,
     MoveOut,
     OccurrencePage,
     SourceRefOut,
     StoredOccurrenceOut,
-    VenueOut,
 )
+from almanac.api.reads import ReadsDep, prepared_if
 from almanac.core.addresses import without_credentials
 from almanac.db.event_queries import (
     ListedEvent,
     ListedOccurrence,
     ListedVenue,
+    OccurrenceFilters,
+    OccurrenceRow,
     event_detail,
     list_occurrences,
+    plans_alike,
 )
 from almanac.db.models import Event, Occurrence, Venue
 
@@ -48,12 +51,12 @@ SINGLE_OCCURRENCE = "single"
 
 
 @router.get("", response_model=OccurrencePage, responses=errors(422, e422="Bad filters"))
-def list_events(
-    session: SessionDep,
+async def list_events(
+    reads: ReadsDep,
     params: Annotated[EventFilterParams, Depends(event_filter_params)],
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many (1–500)")] = 100,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
-) -> OccurrencePage:
+) -> Response:
     """Occurrences that overlap `start`–`end`, sorted by start, each with its event.
 
     The window defaults to now and 30 days ahead, and may span at most 366
@@ -61,24 +64,36 @@ def list_events(
     cancelled ones are shown, with status `cancelled`. Pages are
     keyset-paginated: pass a page's `next_cursor` as `cursor` for the next.
     """
-    filters = resolve_filters(session, params, LIST_WINDOW)
     after = decode_cursor(cursor) if cursor else None
-    rows = list_occurrences(session, filters, after=after, limit=limit)
-    items = [
-        ListedOccurrenceOut(
-            **_occurrence_fields(r.occurrence, r.event, r.status),
-            event=_event(r.event, r.source_slug, r.venue, r.free),
-        )
-        for r in rows
-    ]
+    filters, rows = await reads.run(_page_rows, params, after, limit)
     last = rows[-1].occurrence if len(rows) == limit else None
-    return OccurrencePage(
-        start=filters.start,
-        end=filters.end,
-        count=len(items),
-        items=items,
-        next_cursor=encode_cursor(last.starts_at, last.id) if last else None,
-    )
+    page = {
+        "start": filters.start,
+        "end": filters.end,
+        "count": len(rows),
+        "items": [
+            {
+                **_occurrence_fields(r.occurrence, r.event, r.status),
+                "event": _event_fields(r.event, r.source_slug, r.venue, r.free),
+            }
+            for r in rows
+        ],
+        "next_cursor": encode_cursor(last.starts_at, last.id) if last else None,
+    }
+    # Written straight from the rows, which the database has typed: each field
+    # as `OccurrencePage` has it, without building and checking a model per item.
+    return Response(orjson.dumps(page, option=orjson.OPT_UTC_Z), media_type="application/json")
+
+
+def _page_rows(
+    connection: Connection,
+    params: EventFilterParams,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> tuple[OccurrenceFilters, list[OccurrenceRow]]:
+    filters = resolve_filters(connection, params, LIST_WINDOW)
+    with prepared_if(connection, plans_alike(filters, after)):
+        return filters, list_occurrences(connection, filters, after=after, limit=limit)
 
 
 @router.get(
@@ -106,7 +121,7 @@ def get_event(event_id: int, session: SessionDep) -> EventDetailOut:
         for m in found.moves
     ]
     return EventDetailOut(
-        **_event(e, source.slug, found.venue, found.free).model_dump(),
+        **_event_fields(e, source.slug, found.venue, found.free),
         source_detail=SourceRefOut(
             slug=source.slug, name=source.name, url=without_credentials(source.url)
         ),
@@ -159,26 +174,27 @@ def _occurrence_fields(
     }
 
 
-def _event(
+def _event_fields(
     e: Event | ListedEvent, source_slug: str, venue: Venue | ListedVenue | None, free: bool
-) -> EventOut:
-    return EventOut(
-        id=e.id,
-        source=source_slug,
-        external_id=e.external_id,
-        title=e.title,
-        description=e.description,
-        url=e.url,
-        image_url=e.image_url,
-        location=e.location_text,
-        venue=(
-            VenueOut(slug=venue.slug, name=venue.name, address=venue.address, url=venue.url)
+) -> dict[str, Any]:
+    """The fields of an `EventOut`."""
+    return {
+        "id": e.id,
+        "source": source_slug,
+        "external_id": e.external_id,
+        "title": e.title,
+        "description": e.description,
+        "url": e.url,
+        "image_url": e.image_url,
+        "location": e.location_text,
+        "venue": (
+            {"slug": venue.slug, "name": venue.name, "address": venue.address, "url": venue.url}
             if venue
             else None
         ),
-        categories=list(e.categories),
-        price=e.price,
-        free=free,
-        status=e.status,
-        sequence=e.sequence,
-    )
+        "categories": list(e.categories),
+        "price": e.price,
+        "free": free,
+        "status": e.status,
+        "sequence": e.sequence,
+    }
