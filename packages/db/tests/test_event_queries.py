@@ -67,6 +67,34 @@ def test_a_page_holds_what_runs_when_the_window_opens_short_or_long(
         assert titles == expected[:limit]
 
 
+def _prepared_lists(session: Session) -> int:
+    """Statements reading occurrences that are prepared on the session's connection."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM pg_prepared_statements"
+                " WHERE statement LIKE '%FROM occurrences%'"
+            )
+        ).scalar_one()
+    )
+
+
+def test_a_plain_windows_page_is_prepared_once_and_a_filtered_one_never(
+    db_session: Session, source: Source
+) -> None:
+    _event(db_session, source, "Fiddle night", None)
+    before = _prepared_lists(db_session)
+    # A filtered page needs a plan made for its values: never prepared, however often.
+    narrowed = OccurrenceFilters(WINDOW.start, WINDOW.end, source_ids=[source.id])
+    for _ in range(8):
+        assert len(list_occurrences(db_session, narrowed, limit=50)) == 1
+    assert _prepared_lists(db_session) == before
+    # A plain window's page is prepared as it first runs, and once only.
+    for _ in range(3):
+        assert len(list_occurrences(db_session, WINDOW, limit=50)) == 1
+    assert _prepared_lists(db_session) == before + 1
+
+
 def _found(session: Session, words: str) -> list[str]:
     filters = OccurrenceFilters(WINDOW.start, WINDOW.end, query=words)
     return [row.event.title for row in list_occurrences(session, filters)]

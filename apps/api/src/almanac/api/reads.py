@@ -10,8 +10,8 @@ synchronous query functions as everywhere else run on them in a greenlet.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Concatenate, ParamSpec, Protocol, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -62,23 +62,3 @@ async def get_reads(request: Request) -> AsyncIterator[Reads]:
 
 
 ReadsDep = Annotated[Reads, Depends(get_reads)]
-
-
-@contextmanager
-def prepared_if(connection: Connection, prepare: bool) -> Iterator[None]:
-    """Statements run inside are prepared on the connection if `prepare`, else not.
-
-    A prepared statement is planned once per connection, on a connection that
-    lets PostgreSQL keep a generic plan: worth it for a statement one plan
-    serves for every value, and a trap for the others.
-    """
-    driver = connection.connection.driver_connection
-    if driver is None:  # no connection to the server yet: nothing to set
-        yield
-        return
-    before = driver.prepare_threshold
-    driver.prepare_threshold = 0 if prepare else None
-    try:
-        yield
-    finally:
-        driver.prepare_threshold = before

@@ -42,13 +42,14 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from almanac.db.driver import fetch_rows
 from almanac.db.models import SEARCH_CONFIG, Event, Occurrence, OccurrenceMove, Source, Venue
 
 STATUSES = ("scheduled", "cancelled", "postponed", "removed")
 SHOWN_BY_DEFAULT = ("scheduled", "cancelled", "postponed")
+_PLAIN_STATUSES = (frozenset(SHOWN_BY_DEFAULT), frozenset(STATUSES))
 
 
 def search_document() -> ColumnElement[object]:
@@ -299,6 +300,25 @@ class _Shape:
     after: bool = False
     limit: bool = False
 
+    @property
+    def plans_alike(self) -> bool:
+        """Whether one plan of the shape's statement serves every value of its parameters.
+
+        So it is for a plain window, paged or not, narrowed by nothing but the
+        default statuses (or none): its page is read in order from the start index
+        whatever the window. A narrower filter (a source, a search) may select
+        nothing in one window and everything in another, and needs a plan made for
+        its values.
+        """
+        return self.statuses in _PLAIN_STATUSES and not (
+            self.sources
+            or self.venues
+            or self.categories
+            or self.free is not None
+            or self.query
+            or self.ended_since
+        )
+
     @classmethod
     def of(
         cls, filters: OccurrenceFilters, after: object = None, limit: int | None = None
@@ -408,22 +428,18 @@ def list_occurrences(
     after: tuple[datetime, int] | None = None,
     limit: int | None = None,
 ) -> list[OccurrenceRow]:
-    """Occurrences matching `filters`, by start (then id), after the keyset `after`."""
+    """Occurrences matching `filters`, by start (then id), after the keyset `after`.
+
+    The statement of a plain window is prepared on the connection, to be planned
+    once there (see `_Shape.plans_alike`); any other is planned for its values.
+    """
     connection = db.connection() if isinstance(db, Session) else db
-    sql, constants = _list_sql(_Shape.of(filters, after, limit), connection.dialect)
-    # Run on the driver's own cursor: the rows are plain tuples of the columns, which
-    # the driver has already typed, with none of a result's machinery (a fifth of
-    # what the API spends on a page) around them.
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    failure = connection.dialect.loaded_dbapi.Error
-    try:
-        cursor.execute(sql, constants | _values(filters, after, limit))
-        rows = cursor.fetchall()
-    except failure as exc:
-        # Raised as SQLAlchemy raises its statements' errors, for their handlers.
-        raise DBAPIError.instance(sql, None, exc, failure) from exc
-    finally:
-        cursor.close()
+    shape = _Shape.of(filters, after, limit)
+    sql, constants = _list_sql(shape, connection.dialect)
+    # The driver's rows are plain tuples of the columns it has already typed, with
+    # none of a result's machinery (a fifth of what the API spends on a page).
+    params = constants | _values(filters, after, limit)
+    rows = fetch_rows(connection, sql, params, prepare=shape.plans_alike)
     return [OccurrenceRow.of(row) for row in rows]
 
 
@@ -432,28 +448,6 @@ def _list_sql(shape: _Shape, dialect: Dialect) -> tuple[str, dict[str, Any]]:
     """The text of the list's statement for one shape, and the values of its constants."""
     compiled = _list_statement(shape).compile(dialect=dialect)
     return str(compiled), dict(compiled.params)
-
-
-def plans_alike(filters: OccurrenceFilters, after: tuple[datetime, int] | None = None) -> bool:
-    """Whether one plan of the list's statement serves every value of its parameters.
-
-    So it is for a plain window, paged or not, narrowed by nothing but the default
-    statuses (or none): its page is read in order from the start index whatever
-    the window. A narrower filter (a source, a search) may select nothing in one
-    window and everything in another, and needs a plan made for its values.
-    """
-    shape = _Shape.of(filters, after, limit=1)
-    return shape.statuses in _PLAIN_STATUSES and not (
-        shape.sources
-        or shape.venues
-        or shape.categories
-        or shape.free is not None
-        or shape.query
-        or shape.ended_since
-    )
-
-
-_PLAIN_STATUSES = (frozenset(SHOWN_BY_DEFAULT), frozenset(STATUSES))
 
 
 def list_query(

@@ -26,7 +26,7 @@ from almanac.api.event_schemas import (
     SourceRefOut,
     StoredOccurrenceOut,
 )
-from almanac.api.reads import ReadsDep, prepared_if
+from almanac.api.reads import ReadsDep
 from almanac.core.addresses import without_credentials
 from almanac.db.event_queries import (
     ListedEvent,
@@ -36,7 +36,6 @@ from almanac.db.event_queries import (
     OccurrenceRow,
     event_detail,
     list_occurrences,
-    plans_alike,
 )
 from almanac.db.models import Event, Occurrence, Venue
 
@@ -92,8 +91,7 @@ def _page_rows(
     limit: int,
 ) -> tuple[OccurrenceFilters, list[OccurrenceRow]]:
     filters = resolve_filters(connection, params, LIST_WINDOW)
-    with prepared_if(connection, plans_alike(filters, after)):
-        return filters, list_occurrences(connection, filters, after=after, limit=limit)
+    return filters, list_occurrences(connection, filters, after=after, limit=limit)
 
 
 @router.get(
