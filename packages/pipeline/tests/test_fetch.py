@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 
 import httpx
 import pytest
@@ -93,6 +96,62 @@ def test_a_server_that_drips_its_headers_is_cut_off_on_a_reused_client(
     with pytest.raises(FetchTimeout, match="longer than 1 s"):
         fetch(client, url, max_bytes=10_000, max_seconds=1.0)
     assert time.monotonic() - started < 3
+
+
+def test_fetches_cut_off_together_each_at_its_own_time(
+    http_server: LocalHTTPServer, client: httpx.Client
+) -> None:
+    """Many watched fetches at once share one watcher, and none waits for another's time."""
+    url = http_server.serve("/drips.ics", b"BEGIN:VCALENDAR" * 10, drip_seconds=0.1)
+    ok = http_server.serve("/quick.ics", "BEGIN:VCALENDAR")
+
+    def timed_out_after(limit: float) -> float:
+        started = time.monotonic()
+        with pytest.raises(FetchTimeout):
+            fetch(client, url, max_bytes=10_000, max_seconds=limit)
+        return time.monotonic() - started
+
+    with ThreadPoolExecutor(4) as pool:
+        ended = list(pool.map(timed_out_after, [2.0, 0.5, 1.5, 1.0]))
+        assert fetch(client, ok, max_bytes=100, max_seconds=0.5).body == b"BEGIN:VCALENDAR"
+    for limit, seconds in zip([2.0, 0.5, 1.5, 1.0], ended, strict=True):
+        assert limit <= seconds < limit + 0.5
+
+
+def _drip_in_a_forked_child(url: str, answer: Connection) -> None:
+    with make_client(get_settings()) as child_client:
+        started = time.monotonic()
+        try:
+            fetch(child_client, url, max_bytes=10_000, max_seconds=0.5)
+        except FetchTimeout:
+            answer.send(time.monotonic() - started)
+        else:
+            answer.send(None)
+
+
+def test_a_forked_process_still_cuts_off_a_drip(
+    http_server: LocalHTTPServer, client: httpx.Client
+) -> None:
+    """A prefork worker's pool processes are forked after the parent may have fetched."""
+    url = http_server.serve(
+        "/drip-fork.ics", "BEGIN:VCALENDAR", drip_headers=True, drip_seconds=0.1
+    )
+    with pytest.raises(FetchTimeout):
+        fetch(client, url, max_bytes=10_000, max_seconds=0.3)
+    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(
+        target=_drip_in_a_forked_child, args=(url, sending)
+    )
+    child.start()
+    try:
+        assert receiving.poll(10), "the forked child's fetch was never cut off"
+        seconds = receiving.recv()
+    finally:
+        child.join(10)
+        if child.is_alive():
+            child.kill()
+    assert seconds is not None, "the forked child's fetch was not cut off"
+    assert seconds < 2
 
 
 def test_a_compressed_bomb_is_cut_off(http_server: LocalHTTPServer, client: httpx.Client) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import ssl
 import threading
@@ -188,23 +191,23 @@ class _Watchdog:
     The connections a fetch opens (redirects included) are noted as they open; when
     time is up their sockets are shut down, which ends any read waiting on them. So
     that a fetch never rides on a connection another one opened, a watched fetch asks
-    for its connection to be closed after it.
+    for its connection to be closed after it. One thread of the process
+    (`_Deadlines`) keeps every watched fetch's time.
     """
 
     def __init__(self, max_seconds: float | None) -> None:
         self.max_seconds = max_seconds
         self.fired = False
+        self.ended = False
         self._deadline = time.monotonic() + max_seconds if max_seconds else None
         self._streams: list[object] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max_seconds, self._fire) if max_seconds else None
-        if self._timer is not None:
-            self._timer.daemon = True
-            self._timer.start()
+        if self._deadline is not None:
+            _DEADLINES.watch(self._deadline, self)
 
     @property
     def extensions(self) -> dict[str, object]:
-        return {"trace": self._trace} if self._timer is not None else {}
+        return {"trace": self._trace} if self._deadline is not None else {}
 
     def _trace(self, event: str, info: dict[str, object]) -> None:
         if event == "connection.connect_tcp.complete":
@@ -213,8 +216,10 @@ class _Watchdog:
                 if self.fired:
                     self._shut_down()
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self.ended:
+                return
             self.fired = True
             self._shut_down()
 
@@ -235,8 +240,70 @@ class _Watchdog:
         )
 
     def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        with self._lock:
+            self.ended = True
+        if self._deadline is not None:
+            _DEADLINES.forget()
+
+
+class _Deadlines:
+    """The process's one thread that fires every watched fetch whose time is up.
+
+    A thread per fetch would cost more than the fetch itself. Ended fetches are
+    left in the heap and skipped as they come to its top; when they outnumber
+    the live ones the heap is rebuilt without them.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Empty, with no thread yet."""
+        self._changed = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._live = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, watchdog: _Watchdog) -> None:
+        with self._changed:
+            heapq.heappush(self._heap, (deadline, next(self._order), watchdog))
+            self._live += 1
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="fetch-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is watchdog:
+                self._changed.notify()
+
+    def forget(self) -> None:
+        """One watched fetch has ended."""
+        with self._changed:
+            self._live -= 1
+            if len(self._heap) > 64 and len(self._heap) > 2 * self._live:
+                self._heap = [entry for entry in self._heap if not entry[2].ended]
+                heapq.heapify(self._heap)
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                while self._heap and self._heap[0][2].ended:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._changed.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                heapq.heappop(self._heap)[2].fire()
+
+
+_DEADLINES = _Deadlines()
+# Threads do not survive a fork: a forked child (a prefork worker's pool process) starts
+# with an empty heap and its own thread.
+os.register_at_fork(after_in_child=_DEADLINES.reset)
 
 
 def _result(response: httpx.Response, body: bytes, requests: int) -> FetchResult:
