@@ -103,3 +103,25 @@ def test_a_scrape_past_its_time_limit_is_stopped_and_the_worker_goes_on(
         source = session.scalars(select(Source).where(Source.slug == "slow-hall")).one()
         assert source.scrape_task_id is None  # the lease was given back
     assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
+
+
+def _private_mib(pid: int) -> float | None:
+    """Memory the process does not share with the others (its own copies of pages);
+    None if it has just ended."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            lines = rollup.readlines()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    (line,) = [line for line in lines if line.startswith("Private_Dirty:")]
+    return int(line.split()[1]) / 1024
+
+
+def test_the_pool_processes_share_what_the_worker_loaded(limited_worker: Process) -> None:
+    """Each pool process, even one forked after tasks have run, keeps the worker's
+    loaded modules shared rather than copying them (about 70 MB each when it did)."""
+    assert app.send_task("almanac.health_check").get(timeout=30)["status"] == "ok"
+    private = {pid: _private_mib(pid) for pid in _pool_pids()}
+    measured = {pid: mib for pid, mib in private.items() if mib is not None}
+    assert measured, "no pool process to measure"
+    assert max(measured.values()) < 40, f"MiB of their own, by process: {measured}"
