@@ -25,36 +25,21 @@ from celery.signals import (
     task_revoked,
     task_success,
     task_unknown,
-    worker_process_init,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
-from almanac.core.settings import get_settings
-from almanac.pipeline.sessions import sessions as pooled_sessions
-from almanac.pipeline.task_history import TaskEvent, record, unpooled_sessions
+from almanac.pipeline.sessions import sessions
+from almanac.pipeline.task_history import TaskEvent, record
 
 log = logging.getLogger("almanac.worker.run_history")
 MAX_ERROR_CHARS = 4000
 
 _started: dict[str, float] = {}
 """When each task running in this process started (monotonic seconds)."""
-_in_pool_process = False
-
-
-@worker_process_init.connect
-def _pool_process_started(**_: Any) -> None:
-    """A pool process may keep connections open: it forks no one."""
-    global _in_pool_process
-    _in_pool_process = True
-
-
-def _sessions() -> sessionmaker[Session]:
-    return pooled_sessions() if _in_pool_process else unpooled_sessions(get_settings())
 
 
 def _keep(event: TaskEvent) -> None:
     try:
-        record(_sessions(), event)
+        record(sessions(), event)
     except Exception:
         log.exception("could not record that task %s is %s", event.task_id, event.state)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from almanac.core.settings import get_settings
 
@@ -34,7 +34,22 @@ for a statement that they prepare, which only statements one plan serves well ar
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, **POOL, connect_args=_connect_args(url))
+    engine = create_engine(url, pool_pre_ping=True, **POOL, connect_args=_connect_args(url))
+    _pooled.append(engine)
+    return engine
+
+
+_pooled: list[Engine] = []
+
+
+def _leave_parent_connections() -> None:
+    """In a forked child (a prefork worker's pool process), the pools start empty: the
+    parent's connections stay the parent's, and the child opens its own."""
+    for engine in _pooled:
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_leave_parent_connections)
 
 
 def reads_engine(url: str) -> AsyncEngine:
@@ -51,12 +66,6 @@ def reads_engine(url: str) -> AsyncEngine:
     return create_async_engine(
         url, pool_pre_ping=True, isolation_level="AUTOCOMMIT", **POOL, connect_args=connect_args
     )
-
-
-@lru_cache(maxsize=4)
-def unpooled_engine_for(url: str) -> Engine:
-    """An engine that keeps no connection open between uses: for a process that forks."""
-    return create_engine(url, poolclass=NullPool, connect_args=_connect_args(url))
 
 
 def _connect_args(url: str, options: str = SESSION_OPTIONS) -> dict[str, Any]:

@@ -13,10 +13,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, tuple_
-from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
+from psycopg.types.json import Jsonb
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import distinct_on, insert, psycopg
 from sqlalchemy.orm import Session
 
+from almanac.db.driver import driver_connection
 from almanac.db.models import ScrapeRun, Source, TaskRun
 
 FAILED_STATES = ("failure", "rejected")
@@ -60,46 +75,97 @@ class RunFilters:
 
 
 def _step(state: Any) -> ColumnElement[int]:
-    return case(_STEP, value=state, else_=_LAST_STEP)
+    steps = {_constant(name): _constant(step) for name, step in _STEP.items()}
+    return case(steps, value=state, else_=_constant(_LAST_STEP))
 
 
-def _source_id(ref: object) -> ColumnElement[Any] | None:
-    """The id of the source a task's `source` argument names, by slug or id."""
+_NO_ARGS: ColumnElement[Any] = literal_column("'[]'::jsonb")
+_NO_KWARGS: ColumnElement[Any] = literal_column("'{}'::jsonb")
+
+
+def _constant(value: str | int | float) -> ColumnElement[Any]:
+    """A constant written into the statement's text, which then needs no parameter."""
+    return literal_column(f"'{value}'" if isinstance(value, str) else repr(value))
+
+
+def _source_ref(ref: object) -> tuple[int | None, str | None]:
+    """A task's `source` argument as (id, slug): digits name an id, other text a slug."""
     if isinstance(ref, bool) or ref is None:
-        return None
+        return None, None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        query = select(Source.id).where(Source.id == int(ref))
-    elif isinstance(ref, str):
-        query = select(Source.id).where(Source.slug == ref)
-    else:
-        return None
-    return query.scalar_subquery()
+        return int(ref), None
+    if isinstance(ref, str):
+        return None, ref
+    return None, None
 
 
 def record_task_event(session: Session, event: TaskEvent) -> None:
     """Fold `event` into its task's row (created on the first event seen); no commit."""
     trigger = event.kwargs.get("trigger")
-    finished = event.at if event.state in FINISHED_STATES else None
-    values: dict[str, Any] = {
+    source_num, source_slug = _source_ref(event.kwargs.get("source"))
+    params: dict[str, Any] = {
         "task_id": event.task_id,
         "task_name": event.task_name,
         "queue": event.queue,
         "worker": event.worker,
         "state": event.state,
-        "retries": event.retries or 0,
-        "source_id": _source_id(event.kwargs.get("source")),
+        "retries_known": event.retries,
+        "source_num": source_num,
+        "source_slug": source_slug,
         "trigger": str(trigger)[:20] if trigger is not None else None,
-        "args": event.args,
-        "kwargs": event.kwargs,
+        "args": Jsonb(event.args),
+        "kwargs": Jsonb(event.kwargs),
         "received_at": event.at if event.state == "received" else None,
         "started_at": event.at if event.state == "started" else None,
-        "finished_at": finished,
+        "finished_at": event.at if event.state in FINISHED_STATES else None,
         "runtime_seconds": event.runtime_seconds,
         "error": event.error,
     }
-    stmt = insert(TaskRun).values(values)
+    driver_connection(session).execute(_UPSERT_SQL, params)
+
+
+def _upsert_sql() -> str:
+    """The one statement every event runs, compiled for psycopg once, as Almanac loads
+    (so a prefork worker's pool processes inherit it).
+
+    Built and compiled per event, it cost more than the rest of a task's own
+    bookkeeping; each new pool process compiled it again.
+    """
+    columns = TaskRun.__table__.c
+    params = {
+        name: bindparam(name, type_=columns[name].type)
+        for name in (
+            "task_id",
+            "task_name",
+            "queue",
+            "worker",
+            "state",
+            "trigger",
+            "args",
+            "kwargs",
+            "received_at",
+            "started_at",
+            "finished_at",
+            "runtime_seconds",
+            "error",
+        )
+    }
+    known = bindparam("retries_known", type_=Integer)
+    source_id = (
+        select(Source.id)
+        .where(
+            or_(
+                Source.id == bindparam("source_num", type_=Integer),
+                Source.slug == bindparam("source_slug", type_=String),
+            )
+        )
+        .limit(_constant(1))
+        .scalar_subquery()
+    )
+    first_retries = func.coalesce(known, _constant(0))
+    stmt = insert(TaskRun).values(**params, retries=first_retries, source_id=source_id)
     new = stmt.excluded
-    retries = TaskRun.retries if event.retries is None else literal(event.retries)
+    retries = func.coalesce(known, TaskRun.retries)
     later = tuple_(retries, _step(new.state)) >= tuple_(TaskRun.retries, _step(TaskRun.state))
     stmt = stmt.on_conflict_do_update(
         index_elements=[TaskRun.task_id],
@@ -109,26 +175,33 @@ def record_task_event(session: Session, event: TaskEvent) -> None:
             "worker": func.coalesce(new.worker, TaskRun.worker),
             "source_id": func.coalesce(TaskRun.source_id, new.source_id),
             "trigger": func.coalesce(TaskRun.trigger, new.trigger),
-            "args": case((new.args == literal([], JSONB), TaskRun.args), else_=new.args),
-            "kwargs": case((new.kwargs == literal({}, JSONB), TaskRun.kwargs), else_=new.kwargs),
+            "args": case((new.args == _NO_ARGS, TaskRun.args), else_=new.args),
+            "kwargs": case((new.kwargs == _NO_KWARGS, TaskRun.kwargs), else_=new.kwargs),
             "received_at": func.coalesce(TaskRun.received_at, new.received_at),
             "started_at": func.coalesce(TaskRun.started_at, new.started_at),
             "runtime_seconds": case(
                 (new.runtime_seconds.is_(None), TaskRun.runtime_seconds),
-                else_=func.coalesce(TaskRun.runtime_seconds, 0.0) + new.runtime_seconds,
+                else_=func.coalesce(TaskRun.runtime_seconds, _constant(0.0)) + new.runtime_seconds,
             ),
             "state": case((later, new.state), else_=TaskRun.state),
             "retries": func.greatest(TaskRun.retries, retries),
             "finished_at": case((later, new.finished_at), else_=TaskRun.finished_at),
             "error": case(
                 (and_(later, new.error.is_not(None)), new.error),
-                (and_(later, new.state == "success"), None),
+                (and_(later, new.state == _constant("success")), None),
                 else_=TaskRun.error,
             ),
             "updated_at": func.now(),
         },
     )
-    session.execute(stmt)
+    compiled = stmt.compile(dialect=psycopg.dialect())  # type: ignore[no-untyped-call]
+    constants = [name for name, value in compiled.params.items() if value is not None]
+    if constants:
+        raise AssertionError(f"the task event upsert has constants as parameters: {constants}")
+    return str(compiled)
+
+
+_UPSERT_SQL = _upsert_sql()
 
 
 def _runs(filters: RunFilters) -> Select[TaskRun, str]:

@@ -2,23 +2,17 @@
 short transaction of its own.
 
 A prefork worker's main process (which receives and revokes tasks) forks its
-pool children from time to time; it writes through `unpooled_sessions()`, so
-no open connection is ever inherited by a child.
+pool processes from time to time; a forked process starts with empty pools
+(`almanac.db.engine`), so both keep their connections open between events.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from almanac.core.settings import Settings
-from almanac.db.engine import session_factory, unpooled_engine_for
 from almanac.db.task_run_queries import TaskEvent, record_task_event
 
-__all__ = ["TaskEvent", "record", "unpooled_sessions"]
-
-
-def unpooled_sessions(settings: Settings) -> sessionmaker[Session]:
-    return session_factory(unpooled_engine_for(settings.database_url))
+__all__ = ["TaskEvent", "record"]
 
 
 def record(sessions: sessionmaker[Session], event: TaskEvent) -> None:
