@@ -62,6 +62,37 @@ def test_detail_links_chosen_by_pattern() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "selector",
+    [
+        "a.event-link",
+        'a[class="EVENT-LINK" i]',
+        "li:has(a) a.event-link",
+        ":is(ul, ol) a.event-link",
+    ],
+)
+def test_detail_links_by_any_css_selector(selector: str) -> None:
+    """Selectors beyond what lxml's cssselect reads (the `i` flag, `:has()`) choose the
+    same links."""
+    links = _read("listing.html", LISTING_URL, _context(detail_links=selector)).links
+    assert [link.url for link in links if link.kind is LinkKind.DETAIL] == [
+        "https://harborroom.example/events/jazz-night",
+        "https://harborroom.example/events/open-mic",
+    ]
+
+
+@pytest.mark.parametrize("rel", ["next", "NEXT", "prefetch Next", "next\tprefetch"])
+def test_the_next_page_is_found_however_its_rel_is_written(rel: str) -> None:
+    page = f'<html><body><a rel="nofollow" href="/other">x</a><a rel="{rel}" href="?page=2">'
+    result = parse(f"{page}More</a></body></html>".encode(), LISTING_URL, _context())
+    assert result.links == [Link(LISTING_URL + "?page=2", LinkKind.NEXT_PAGE)]
+
+
+def test_a_rel_that_only_contains_next_is_not_the_next_page() -> None:
+    page = b'<html><body><a rel="nextpage" href="?page=2">More</a></body></html>'
+    assert parse(page, LISTING_URL, _context()).links == []
+
+
 def test_next_page_chosen_by_selector() -> None:
     context = _context(next_page='footer a[href$="page=3"]')
     assert _read("listing.html", LISTING_URL, context).links == [

@@ -1,8 +1,8 @@
 """A page's HTML as an lxml tree, and what its head says about its own address.
 
 Building lxml's tree costs a fraction of a BeautifulSoup's; every page gets
-one, and only a listing page, whose links are chosen by CSS selectors, gets a
-BeautifulSoup as well.
+one, and only a listing page whose links are chosen by a selector beyond
+cssselect's reach gets a BeautifulSoup as well (`links`).
 """
 
 from __future__ import annotations

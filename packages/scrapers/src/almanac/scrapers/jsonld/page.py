@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bs4 import BeautifulSoup
-
 from almanac.core.domain import EventIn, PageRole, ParseProblem, ParseResult
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.dates import DateProblem
@@ -42,8 +40,7 @@ def parse(body: bytes, url: str, context: ParseContext) -> ParseResult:
         events = with_ids(candidates, listing_urls=set())
     else:
         events = with_ids(candidates, listing_urls=own_urls)
-        soup = BeautifulSoup(html, "lxml")
-        result.links = find_links(soup, own_base, own_urls, context.config)
+        result.links = find_links(document, html, own_base, own_urls, context.config)
     result.events = [event for event in events if _in_window(event, context)]
     return result
 
