@@ -21,11 +21,13 @@ from celery.signals import worker_init
 
 from almanac.core.settings import get_settings
 from almanac.pipeline.warm_up import warm_up
+from almanac.worker.celery_app import app
 
 
 @worker_init.connect
 def _warm_up(**_: Any) -> None:
     warm_up(get_settings())
+    _ = app.backend  # the result backend is made on first use: once, here, for every process
     gc.collect()
     os.register_at_fork(before=_before_forking)
 
