@@ -1,17 +1,18 @@
 """Reading a web source: its listing pages, their next pages and the events' detail pages.
 
-A page parser returns events and links. Every page is fetched and read in a
-small pool of threads, as many at once as the host's limit allows: the next
-listing page and the detail pages already found go side by side, so the
-crawl keeps the host's allowance busy. Events found on a detail page replace
-those of the same identity found on the listings.
+A page parser returns events and links. Every page is fetched and read by a
+small set of threads, as many as the host's limit allows, each taking the
+next page to read as it finishes one: the next listing page and the detail
+pages already found go side by side, so the crawl keeps the host's allowance
+busy, and no thread waits on another to be handed its work. Events found on
+a detail page replace those of the same identity found on the listings.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections import deque
 from dataclasses import dataclass, field, replace
-from queue import SimpleQueue
 from urllib.parse import urldefrag
 
 from almanac.core.domain import EventIn, Link, LinkKind, PageRole, ParseProblem, ParseResult
@@ -40,6 +41,50 @@ class _Crawl:
     skipped_details: int = 0
 
 
+class _Pages:
+    """The pages still to read, taken by the crawl's threads until none is left and none
+    is being read (a page being read may still lead to more)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._waiting: deque[tuple[str, ParseContext]] = deque()
+        self._reading = 0
+        self.failure: BaseException | None = None
+
+    def add(self, url: str, context: ParseContext) -> None:
+        with self._changed:
+            self._waiting.append((url, context))
+            self._changed.notify()
+
+    def take(self) -> tuple[str, ParseContext] | None:
+        """The next page to read, or None once the crawl is over."""
+        with self._changed:
+            while not self._waiting and self._reading and self.failure is None:
+                self._changed.wait()
+            if not self._waiting or self.failure is not None:
+                self._changed.notify_all()
+                return None
+            self._reading += 1
+            return self._waiting.popleft()
+
+    def read(self, failure: BaseException | None = None) -> None:
+        """One page taken has been read (or its reading failed, which ends the crawl)."""
+        with self._changed:
+            self._reading -= 1
+            if failure is not None:
+                self.stop(failure)
+            elif not self._reading and not self._waiting:
+                self._changed.notify_all()
+
+    def stop(self, failure: BaseException) -> None:
+        """No page is taken after this: the pages being read are finished, and `failure`
+        ends the crawl."""
+        with self._changed:
+            if self.failure is None:
+                self.failure = failure
+            self._changed.notify_all()
+
+
 def crawl(
     fetcher: PoliteFetcher,
     parse: Parser,
@@ -55,49 +100,68 @@ def crawl(
     max_details = int(context.config.get("max_details", DEFAULT_MAX_DETAILS))
     detail_context = replace(context, page=PageRole.DETAIL)
     state = _Crawl(pages={_page_key(first.url)})
-    threads = max(1, min(fetcher.settings.host_max_concurrency, MAX_THREADS))
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="crawl") as pool:
-        pending: dict[Future[ParseResult], PageRole] = {}
-        finished: SimpleQueue[Future[ParseResult]] = SimpleQueue()
+    found_lock = threading.Lock()
+    pages = _Pages()
 
-        def submit(url: str, page_context: ParseContext) -> None:
-            future = pool.submit(_fetch_and_read, fetcher, parse, url, page_context)
-            pending[future] = page_context.page
-            future.add_done_callback(finished.put)
+    def take_listing(found: ParseResult) -> None:
+        for event in found.events:
+            state.listing_events.setdefault(event.external_id, event)
+        for link in found.links:
+            if link.kind is LinkKind.FEED:
+                state.feeds.setdefault(link.url, None)
+            elif link.kind is LinkKind.DETAIL and link.url not in state.details:
+                if len(state.details) >= max_details:
+                    state.skipped_details += 1
+                    continue
+                state.details[link.url] = None
+                pages.add(link.url, detail_context)
+        for link in found.links:
+            key = _page_key(link.url)
+            if link.kind is LinkKind.NEXT_PAGE and key not in state.pages:
+                if len(state.pages) < max_pages:
+                    state.pages.add(key)
+                    pages.add(link.url, context)
+                break
 
-        def take_listing(found: ParseResult) -> None:
-            for event in found.events:
-                state.listing_events.setdefault(event.external_id, event)
-            for link in found.links:
-                if link.kind is LinkKind.FEED:
-                    state.feeds.setdefault(link.url, None)
-                elif link.kind is LinkKind.DETAIL and link.url not in state.details:
-                    if len(state.details) >= max_details:
-                        state.skipped_details += 1
-                        continue
-                    state.details[link.url] = None
-                    submit(link.url, detail_context)
-            for link in found.links:
-                key = _page_key(link.url)
-                if link.kind is LinkKind.NEXT_PAGE and key not in state.pages:
-                    if len(state.pages) < max_pages:
-                        state.pages.add(key)
-                        submit(link.url, context)
-                    break
-
-        first_found = _read(parse, first, context, state.problems)
-        state.problems.extend(first_found.problems)
-        take_listing(first_found)
-        while pending:
-            future = finished.get()
-            role = pending.pop(future)
-            found = future.result()
+    def take(found: ParseResult, page_context: ParseContext) -> None:
+        with found_lock:
             state.problems.extend(found.problems)
-            if role is PageRole.LISTING:
+            if page_context.page is PageRole.LISTING:
                 take_listing(found)
             else:
                 for event in found.events:
                     state.detail_events[event.external_id] = event
+
+    def read_pages() -> None:
+        while (page := pages.take()) is not None:
+            url, page_context = page
+            try:
+                take(_fetch_and_read(fetcher, parse, url, page_context), page_context)
+            except BaseException as exc:  # raised again by the crawl, once every thread is done
+                pages.read(exc)
+                return
+            pages.read()
+
+    problems: list[ParseProblem] = []
+    first_found = _read(parse, first, context, problems)
+    first_found.problems = problems + first_found.problems
+    take(first_found, context)
+    threads = [
+        threading.Thread(target=read_pages, name=f"crawl-{n}", daemon=True)
+        for n in range(max(1, min(fetcher.settings.host_max_concurrency, MAX_THREADS)) - 1)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        read_pages()  # this thread reads pages too
+    except BaseException as exc:  # a time limit, raised while it waited for a page
+        pages.stop(exc)
+        raise
+    finally:
+        for thread in threads:
+            thread.join()
+    if pages.failure is not None:
+        raise pages.failure
     if state.skipped_details:
         total = len(state.details) + state.skipped_details
         state.problems.append(
