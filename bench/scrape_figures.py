@@ -34,10 +34,10 @@ POLITENESS = {
     "allow_private_networks": True,
 }
 WORKER_POOL = "prefork"
-WORKER_PROCESSES = 12
-"""A prefork worker does one source per process at a time; each site needs about 0.6 s
-whatever the CPU (robots.txt and its listings one after another), so 50 sites need 12
-processes to finish within a few seconds (8 could not go below 4.2 s)."""
+WORKER_PROCESSES = Settings.model_fields["worker_concurrency"].default
+"""The Procfile's worker, as `make dev` runs it: a prefork worker does one source per
+process at a time, and each site needs about 0.6 s whatever the CPU (robots.txt and
+its listings one after another)."""
 WORKER_TIMEOUT = 300.0
 BARE_RUNS = 3
 CONFIG = {"detail_links": DETAIL_LINKS}
