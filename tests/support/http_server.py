@@ -57,6 +57,8 @@ class SeenRequest:
     headers: dict[str, str]
     at: float = 0.0
     """time.monotonic() when the request arrived."""
+    client_port: int = 0
+    """The port the request came from: one per connection."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -130,7 +132,13 @@ class LocalHTTPServer:
                 return
 
             def do_GET(self) -> None:
-                seen = SeenRequest("GET", self.path, dict(self.headers.items()), time.monotonic())
+                seen = SeenRequest(
+                    "GET",
+                    self.path,
+                    dict(self.headers.items()),
+                    time.monotonic(),
+                    self.client_address[1],
+                )
                 server._record(seen)
                 with server._lock:
                     server.in_flight += 1

@@ -154,6 +154,18 @@ def test_a_forked_process_still_cuts_off_a_drip(
     assert seconds < 2
 
 
+def test_pages_of_one_site_come_over_one_connection(
+    http_server: LocalHTTPServer, client: httpx.Client
+) -> None:
+    """Each fetch is bounded in time, yet the connection stays open for the next one."""
+    paths = [f"/kept-alive/{n}.ics" for n in range(3)]
+    for path in paths:
+        fetch(client, http_server.serve(path, "BEGIN:VCALENDAR"), max_bytes=100, max_seconds=5)
+    seen = [hit for path in paths for hit in http_server.hits(path)]
+    assert len({hit.client_port for hit in seen}) == 1
+    assert all(hit.headers.get("Connection", "").lower() != "close" for hit in seen)
+
+
 def test_a_compressed_bomb_is_cut_off(http_server: LocalHTTPServer, client: httpx.Client) -> None:
     bomb = gzip.compress(b"\0" * 20_000_000)
     url = http_server.serve("/bomb.ics", bomb, headers={"Content-Encoding": "gzip"}, etag=False)

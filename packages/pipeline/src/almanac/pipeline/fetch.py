@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import heapq
-import itertools
-import os
-import socket
 import ssl
-import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+import httpcore
 import httpx
 
 from almanac.core.addresses import PrivateAddressRefused, check_public, without_credentials
@@ -97,11 +95,11 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    watchdog = _Watchdog(max_seconds)
-    if max_seconds:
-        headers["Connection"] = "close"  # the watchdog sees the connections it opens
+    _bound_reads(client)
+    deadline = time.monotonic() + max_seconds if max_seconds else None
+    in_time = _DEADLINE.set(deadline)
     try:
-        extensions = _with_sent_hook(watchdog.extensions, on_sent)
+        extensions = _with_sent_hook({}, on_sent)
         with client.stream("GET", url, headers=headers, extensions=extensions) as response:
             requests = len(response.history) + 1
             if response.status_code == 304:
@@ -129,8 +127,8 @@ def fetch(
                     raise ResponseTooLarge(
                         f"{shown} sent more than the {max_bytes}-byte limit", url
                     )
-                if watchdog.expired():
-                    raise watchdog.timeout(shown, url)
+                if _past(deadline):
+                    raise _too_long(shown, url, max_seconds)
                 chunks.append(chunk)
             return _result(response, b"".join(chunks), requests)
     except PrivateAddressRefused as exc:
@@ -138,6 +136,8 @@ def fetch(
             raise
         raise PrivateAddressRefused(f"{shown} redirects to {exc}", url) from exc
     except httpx.TimeoutException as exc:
+        if _past(deadline):
+            raise _too_long(shown, url, max_seconds) from exc
         raise FetchTimeout(f"{shown} timed out ({type(exc).__name__})", url) from exc
     except httpx.TooManyRedirects as exc:
         error = FetchError(
@@ -146,12 +146,10 @@ def fetch(
         error.transient = False
         raise error from exc
     except httpx.HTTPError as exc:
-        if watchdog.fired:
-            raise watchdog.timeout(shown, url) from exc
         detail = str(exc).replace(url, shown)
         raise FetchError(f"{shown} could not be fetched: {detail}", url) from exc
     finally:
-        watchdog.cancel()
+        _DEADLINE.reset(in_time)
 
 
 def _with_sent_hook(
@@ -184,126 +182,109 @@ def _retry_after(response: httpx.Response) -> str | None:
     return value
 
 
-class _Watchdog:
-    """Ends a fetch that takes longer than `max_seconds` in all, however slowly the server
-    sends its headers or body: httpx's timeouts bound each read, not the whole response.
+_DEADLINE: ContextVar[float | None] = ContextVar("almanac_fetch_deadline", default=None)
+"""When the fetch running in this thread must have its whole answer (monotonic seconds)."""
+_DEADLINE_MARGIN = 0.01
 
-    The connections a fetch opens (redirects included) are noted as they open; when
-    time is up their sockets are shut down, which ends any read waiting on them. So
-    that a fetch never rides on a connection another one opened, a watched fetch asks
-    for its connection to be closed after it. One thread of the process
-    (`_Deadlines`) keeps every watched fetch's time.
-    """
 
-    def __init__(self, max_seconds: float | None) -> None:
-        self.max_seconds = max_seconds
-        self.fired = False
-        self.ended = False
-        self._deadline = time.monotonic() + max_seconds if max_seconds else None
-        self._streams: list[object] = []
-        self._lock = threading.Lock()
-        if self._deadline is not None:
-            _DEADLINES.watch(self._deadline, self)
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline - _DEADLINE_MARGIN
 
-    @property
-    def extensions(self) -> dict[str, object]:
-        return {"trace": self._trace} if self._deadline is not None else {}
 
-    def _trace(self, event: str, info: dict[str, object]) -> None:
-        if event == "connection.connect_tcp.complete":
-            with self._lock:
-                self._streams.append(info.get("return_value"))
-                if self.fired:
-                    self._shut_down()
+def _too_long(shown: str, url: str, max_seconds: float | None) -> FetchTimeout:
+    return FetchTimeout(f"{shown} took longer than {max_seconds:g} s to send its answer", url)
 
-    def fire(self) -> None:
-        with self._lock:
-            if self.ended:
-                return
-            self.fired = True
-            self._shut_down()
 
-    def _shut_down(self) -> None:
-        for stream in self._streams:
-            get_extra_info = getattr(stream, "get_extra_info", None)
-            sock = get_extra_info("socket") if get_extra_info else None
-            if isinstance(sock, socket.socket):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+def _bounded(timeout: float | None) -> float | None:
+    """A read's, write's or connect's own timeout, cut to what is left of the fetch's time:
+    httpx's timeouts bound each read, so a server that drips its headers or its body a
+    byte at a time would otherwise hold a fetch for ever."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the fetch's time is up")
+    return left if timeout is None else min(timeout, left)
 
-    def expired(self) -> bool:
-        return self.fired or (self._deadline is not None and time.monotonic() > self._deadline)
 
-    def timeout(self, shown: str, url: str) -> FetchTimeout:
-        return FetchTimeout(
-            f"{shown} took longer than {self.max_seconds:g} s to send its answer", url
+class _BoundedStream(httpcore.NetworkStream):
+    """A connection whose every read and write keeps to the fetch's time (`_bounded`),
+    whichever fetch it serves: a connection kept alive serves the next fetch too."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout))
+        return _BoundedStream(tls)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _BoundedBackend(httpcore.NetworkBackend):
+    """httpcore's network, its connections made `_BoundedStream`s."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(
+            host, port, _bounded(timeout), local_address, socket_options
         )
+        return _BoundedStream(stream)
 
-    def cancel(self) -> None:
-        with self._lock:
-            self.ended = True
-        if self._deadline is not None:
-            _DEADLINES.forget()
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_unix_socket(path, _bounded(timeout), socket_options)
+        return _BoundedStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
 
 
-class _Deadlines:
-    """The process's one thread that fires every watched fetch whose time is up.
+def _bound_reads(client: httpx.Client) -> None:
+    """Have every connection of `client` keep to the time of the fetch it serves.
 
-    A thread per fetch would cost more than the fetch itself. Ended fetches are
-    left in the heap and skipped as they come to its top; when they outnumber
-    the live ones the heap is rebuilt without them.
+    httpx offers no setting for the network under its transports: the pools'
+    backend is swapped, once per client, for one that bounds each read.
     """
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Empty, with no thread yet."""
-        self._changed = threading.Condition(threading.Lock())
-        self._heap: list[tuple[float, int, _Watchdog]] = []
-        self._order = itertools.count()
-        self._live = 0
-        self._thread: threading.Thread | None = None
-
-    def watch(self, deadline: float, watchdog: _Watchdog) -> None:
-        with self._changed:
-            heapq.heappush(self._heap, (deadline, next(self._order), watchdog))
-            self._live += 1
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="fetch-deadlines", daemon=True
-                )
-                self._thread.start()
-            elif self._heap[0][2] is watchdog:
-                self._changed.notify()
-
-    def forget(self) -> None:
-        """One watched fetch has ended."""
-        with self._changed:
-            self._live -= 1
-            if len(self._heap) > 64 and len(self._heap) > 2 * self._live:
-                self._heap = [entry for entry in self._heap if not entry[2].ended]
-                heapq.heapify(self._heap)
-
-    def _run(self) -> None:
-        with self._changed:
-            while True:
-                while self._heap and self._heap[0][2].ended:
-                    heapq.heappop(self._heap)
-                if not self._heap:
-                    self._changed.wait()
-                    continue
-                wait = self._heap[0][0] - time.monotonic()
-                if wait > 0:
-                    self._changed.wait(wait)
-                    continue
-                heapq.heappop(self._heap)[2].fire()
+    if client in _BOUNDED_CLIENTS:
+        return
+    for transport in [client._transport, *client._mounts.values()]:
+        pool: Any = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
+            backend, _BoundedBackend
+        ):
+            pool._network_backend = _BoundedBackend(backend)
+    _BOUNDED_CLIENTS.add(client)
 
 
-_DEADLINES = _Deadlines()
-# Threads do not survive a fork: a forked child (a prefork worker's pool process) starts
-# with an empty heap and its own thread.
-os.register_at_fork(after_in_child=_DEADLINES.reset)
+_BOUNDED_CLIENTS: weakref.WeakSet[httpx.Client] = weakref.WeakSet()
 
 
 def _result(response: httpx.Response, body: bytes, requests: int) -> FetchResult:
