@@ -44,10 +44,13 @@ def api() -> Iterator[TestClient]:
 
 
 def _one_at_a_time_worker(log_dir: Path) -> Process:
+    """The Procfile's worker, its pool sized by `ALMANAC_WORKER_CONCURRENCY`."""
     line = procfile()["worker"]
-    assert "--concurrency 12" in line
-    line = line.replace("--concurrency 12", "--concurrency 1")
-    env = dict(os.environ) | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    assert "--concurrency ${ALMANAC_WORKER_CONCURRENCY:-16}" in line
+    env = dict(os.environ) | {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ALMANAC_WORKER_CONCURRENCY": "1",
+    }
     return Process("worker-1", ["bash", "-c", f"exec {line}"], log_dir, env)
 
 
