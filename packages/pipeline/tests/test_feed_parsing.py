@@ -3,6 +3,7 @@ errors that say what happened, and no child left behind."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from datetime import UTC, datetime, timedelta
@@ -137,3 +138,17 @@ def test_events_stored_as_they_are_come_back_as_ids_only() -> None:
     assert second in sent
     assert third in sent
     assert sorted([*sent, first]) == sorted(by_id)
+
+
+def test_a_feed_parsed_apart_leaves_the_callers_frozen_objects_frozen() -> None:
+    """A prefork worker freezes what it loaded so that its pool processes share it; a
+    pool process that parses a feed apart keeps it frozen."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        events, _ = _apart(_feed(50))
+        assert len(events) == 50
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()

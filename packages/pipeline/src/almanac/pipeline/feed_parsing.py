@@ -130,16 +130,15 @@ def _fork_parser(
     read_end, write_end = os.pipe()
     with contextlib.suppress(OSError):  # a larger buffer is a nicety, not a need
         fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    # Objects the child inherits are left out of its garbage collections, which
-    # would otherwise touch, and so copy, every page of the parent's heap.
-    gc.freeze()
-    try:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child leaves through os._exit
-            os.close(read_end)
-            _child(body, url, context, stored, write_end)
-    finally:
-        gc.unfreeze()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child leaves through os._exit
+        # Objects the child inherits are left out of its garbage collections, which
+        # would otherwise touch, and so copy, every page of the parent's heap. Frozen
+        # in the child, not the parent: the parent's own frozen objects (a prefork
+        # worker's, shared with its other processes) stay frozen.
+        gc.freeze()
+        os.close(read_end)
+        _child(body, url, context, stored, write_end)
     os.close(write_end)
     return pid, os.fdopen(read_end, "rb")
 

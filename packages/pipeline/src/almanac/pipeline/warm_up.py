@@ -21,8 +21,8 @@ from almanac.core.domain import SourceKind
 from almanac.core.errors import SourceNotFound
 from almanac.core.settings import Settings
 from almanac.db import models  # noqa: F401  (the mappings configure_mappers sets up)
+from almanac.db.engine import engine_for, session_factory
 from almanac.pipeline.fetch import make_client
-from almanac.pipeline.sessions import sessions
 from almanac.pipeline.sources import source_slug
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.registry import parser_for
@@ -45,7 +45,7 @@ def warm_up(settings: Settings) -> None:
     """Build an HTTP client and read a small listing page, then throw both away; look up a
     source by slug and by id, as every scrape does first, so that both are compiled."""
     configure_mappers()
-    _compile_source_lookups()
+    _compile_source_lookups(settings)
     make_client(settings).close()
     context = ParseContext.around(
         datetime.now(UTC), settings.zone, settings.past_days, settings.horizon_days
@@ -53,11 +53,12 @@ def warm_up(settings: Settings) -> None:
     parser_for(SourceKind.JSONLD)(_PAGE, "https://almanac.invalid/events", context)
 
 
-def _compile_source_lookups() -> None:
-    """SQLAlchemy compiles a statement on its first run in a process, and keeps it."""
+def _compile_source_lookups(settings: Settings) -> None:
+    """SQLAlchemy compiles a statement on its first run with an engine, and keeps it."""
+    sessions = session_factory(engine_for(settings.database_url))
     try:
         for ref in (_NO_SLUG, "0"):
             with contextlib.suppress(SourceNotFound):
-                source_slug(sessions(), ref)
+                source_slug(sessions, ref)
     except DBAPIError as exc:  # the worker starts anyway, and says why when it scrapes
         log.info("could not look a source up before starting: %s", exc.orig or exc)
