@@ -166,6 +166,18 @@ def test_pages_of_one_site_come_over_one_connection(
     assert all(hit.headers.get("Connection", "").lower() != "close" for hit in seen)
 
 
+def test_a_fetch_that_cannot_be_bounded_in_time_fails_saying_why(
+    http_server: LocalHTTPServer,
+) -> None:
+    """Were httpx to move its network backend, no fetch would run without its limit."""
+    url = http_server.serve("/unbounded.ics", "BEGIN:VCALENDAR")
+    with make_client(get_settings()) as moved:
+        moved._transport._pool._network_backend = None  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError, match="network backend"):
+            fetch(moved, url, max_bytes=100, max_seconds=5)
+    assert http_server.hits("/unbounded.ics") == []
+
+
 def test_a_compressed_bomb_is_cut_off(http_server: LocalHTTPServer, client: httpx.Client) -> None:
     bomb = gzip.compress(b"\0" * 20_000_000)
     url = http_server.serve("/bomb.ics", bomb, headers={"Content-Encoding": "gzip"}, etag=False)

@@ -270,16 +270,23 @@ def _bound_reads(client: httpx.Client) -> None:
     """Have every connection of `client` keep to the time of the fetch it serves.
 
     httpx offers no setting for the network under its transports: the pools'
-    backend is swapped, once per client, for one that bounds each read.
+    backend is swapped, once per client, for one that bounds each read. Should
+    httpx no longer have it where it is looked for, every fetch fails saying so,
+    rather than go on without its limit.
     """
     if client in _BOUNDED_CLIENTS:
         return
     for transport in [client._transport, *client._mounts.values()]:
+        if not isinstance(transport, httpx.HTTPTransport):
+            continue
         pool: Any = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
-            backend, _BoundedBackend
-        ):
+        if not isinstance(backend, httpcore.NetworkBackend):
+            raise RuntimeError(
+                f"httpx {httpx.__version__} keeps no network backend where Almanac bounds "
+                "each fetch's time (HTTPTransport._pool._network_backend)"
+            )
+        if not isinstance(backend, _BoundedBackend):
             pool._network_backend = _BoundedBackend(backend)
     _BOUNDED_CLIENTS.add(client)
 
