@@ -61,3 +61,18 @@ def test_dockerfile_installs_the_locked_workspace() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --locked" in dockerfile
     assert Path(ROOT / ".dockerignore").read_text().count(".venv")
+
+
+def test_the_procfile_defaults_are_the_settings_defaults() -> None:
+    """A variable left unset means the same in the Procfile as in Almanac's settings."""
+    from almanac.core.settings import Settings
+
+    lines = " ".join(procfile().values())
+    for variable, field in [
+        ("ALMANAC_WORKER_CONCURRENCY", "worker_concurrency"),
+        ("ALMANAC_API_WORKERS", "api_workers"),
+        ("ALMANAC_API_PORT", "api_port"),
+        ("ALMANAC_FLOWER_PORT", "flower_port"),
+    ]:
+        default = Settings.model_fields[field].default
+        assert f"${{{variable}:-{default}}}" in lines, variable
