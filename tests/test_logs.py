@@ -74,3 +74,54 @@ def test_json_lines_carry_the_request_id_from_the_api_into_the_task(
     assert summary, task_lines
     assert summary[0]["source"] == "folk-club"
     assert {"time", "level", "logger", "process", "task_name"} <= summary[0].keys()
+
+
+def test_lines_from_a_crawls_threads_name_its_task_and_source(
+    redis_url: str,
+    committed_db: None,
+    engine: Engine,
+    http_server: LocalHTTPServer,
+    tmp_path: Path,
+) -> None:
+    """A web source's event pages are read by several threads; what they log (here, the
+    retries of pages that fail once) names the task and the source like the rest."""
+    from almanac.worker import app
+
+    base = http_server.base_url
+    links = "".join(f'<a class="more" href="/gigs/{n}">{n}</a>' for n in range(6))
+    http_server.serve("/gigs", f"<html><body>{links}</body></html>", content_type="text/html")
+    for n in range(6):
+        block = json.dumps(
+            {
+                "@context": "https://schema.org",
+                "@type": "Event",
+                "name": f"Gig {n}",
+                "startDate": "2027-01-05T20:00",
+                "url": f"{base}/gigs/{n}",
+            }
+        )
+        page = f'<html><head><script type="application/ld+json">{block}</script></head></html>'
+        http_server.serve(
+            f"/gigs/{n}", page, content_type="text/html", fail_times=1, fail_status=503
+        )
+    with Session(engine) as session:
+        session.add(
+            Source(
+                slug="gig-hall",
+                name="Gig Hall",
+                kind="jsonld",
+                url=f"{base}/gigs",
+                config={"detail_links": "a.more"},
+            )
+        )
+        session.commit()
+    settings = {"ALMANAC_LOG_FORMAT": "json"}
+    worker = start_worker("worker", "celery", tmp_path, dict(os.environ) | settings)
+    try:
+        result = app.send_task("almanac.scrape_source", kwargs={"source": "gig-hall"})
+        assert result.get(timeout=60)["counts"]["found"] == 6
+    finally:
+        worker.stop()
+    retries = [r for r in _records(worker.output()) if r["message"].startswith("retrying")]
+    assert len(retries) == 6, worker.output()[-3000:]
+    assert {(r["task_id"], r["source"]) for r in retries} == {(result.id, "gig-hall")}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from almanac.core import log_context
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.settings import get_settings
 from almanac.db.models import Event, Feed, ScrapeRun, Source
@@ -149,3 +151,46 @@ def test_linked_feeds_are_stored_and_read_with_their_own_state(
     assert december_hits[-1].headers.get("If-None-Match")  # asked conditionally: 304
     assert second.counts.unchanged == first.counts.created // 2
     assert second.counts.removed == first.counts.created // 2
+
+
+class _ContextOfRecords(logging.Handler):
+    """The thread and the log context's source of each record, as its thread sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, str | None]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append((record.threadName, log_context.source.get()))
+
+
+def test_every_thread_of_a_crawl_logs_in_the_context_of_its_run(
+    sessions: sessionmaker[Session], http_server: LocalHTTPServer
+) -> None:
+    """Lines written by the threads that read event pages name the run's source (and
+    task) like the run's own lines."""
+    base = http_server.base_url
+    links = "".join(f'<a class="more" href="/events/{n}">{n}</a>' for n in range(6))
+    http_server.serve("/events", _page(links), content_type="text/html")
+    for n in range(6):
+        block = _event_block(f"Gig {n}", "2026-12-05T20:00", f"{base}/events/{n}")
+        http_server.serve(
+            f"/events/{n}", _page(block), content_type="text/html", fail_times=1, fail_status=503
+        )
+    _source(sessions, "jsonld", f"{base}/events", {"detail_links": "a.more"})
+    handler = _ContextOfRecords()
+    fetch_log = logging.getLogger("almanac.pipeline.fetch")
+    fetch_log.addHandler(handler)
+    level = fetch_log.level
+    fetch_log.setLevel(logging.INFO)
+    token = log_context.source.set("hall")
+    try:
+        summary = _run(sessions)
+    finally:
+        log_context.source.reset(token)
+        fetch_log.removeHandler(handler)
+        fetch_log.setLevel(level)
+    assert summary.counts.found == 6
+    threads = {thread for thread, _ in handler.seen}
+    assert len(threads) >= 2, handler.seen  # the retries were logged by more than one thread
+    assert {source for _, source in handler.seen} == {"hall"}

@@ -47,8 +47,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 def _task_fields() -> tuple[str | None, str | None]:
     """The running task's id and name, for every log line (worker, beat, Flower)."""
     task = current_task
-    if not task:
-        return None, None
+    if not task:  # outside a task, or in a thread one started
+        return log_context.task.get() or (None, None)
     return getattr(task.request, "id", None), getattr(task, "name", None)
 
 

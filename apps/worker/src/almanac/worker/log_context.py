@@ -19,7 +19,7 @@ from celery.signals import (
 from almanac.core import log_context
 from almanac.core.settings import get_settings
 
-_tokens: dict[str, tuple[Token[str | None], Token[str | None]]] = {}
+_tokens: dict[str, tuple[Token[str | None], Token[str | None], Token[tuple[str, str] | None]]] = {}
 
 
 @after_setup_logger.connect
@@ -39,6 +39,7 @@ def _enter_task(
     _tokens[task_id] = (
         log_context.request_id.set(str(request_id) if request_id else None),
         log_context.source.set(str(source) if source is not None else None),
+        log_context.task.set((task_id, task.name)),
     )
 
 
@@ -48,6 +49,7 @@ def _leave_task(task_id: str | None = None, **_: Any) -> None:
     if tokens is not None:
         log_context.request_id.reset(tokens[0])
         log_context.source.reset(tokens[1])
+        log_context.task.reset(tokens[2])
 
 
 @before_task_publish.connect

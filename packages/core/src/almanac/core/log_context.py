@@ -27,6 +27,9 @@ TASK_HEADER = "almanac_request_id"
 
 request_id: ContextVar[str | None] = ContextVar("almanac_request_id", default=None)
 source: ContextVar[str | None] = ContextVar("almanac_source", default=None)
+task: ContextVar[tuple[str, str] | None] = ContextVar("almanac_task", default=None)
+"""The running task's id and name, for threads a task starts (Celery's own record of
+the current task is its thread's alone)."""
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 JSON_FIELDS = (

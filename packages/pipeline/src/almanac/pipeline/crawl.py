@@ -10,6 +10,7 @@ a detail page replace those of the same identity found on the listings.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -146,8 +147,12 @@ def crawl(
     first_found = _read(parse, first, context, problems)
     first_found.problems = problems + first_found.problems
     take(first_found, context)
+    # Each thread runs in a copy of this one's context: its log lines name the same
+    # task, source and request.
     threads = [
-        threading.Thread(target=read_pages, name=f"crawl-{n}", daemon=True)
+        threading.Thread(
+            target=contextvars.copy_context().run, args=(read_pages,), name=f"crawl-{n}"
+        )
         for n in range(max(1, min(fetcher.settings.host_max_concurrency, MAX_THREADS)) - 1)
     ]
     for thread in threads:
