@@ -221,14 +221,14 @@ def test_development_warns_about_the_example_key(tmp_path: Path) -> None:
 
 
 def test_an_unforeseen_error_answers_in_the_one_shape_without_its_traceback() -> None:
-    from almanac.api.deps import get_session
     from almanac.api.main import app
+    from almanac.api.reads import get_reads
 
     def broken() -> Iterator[None]:
         raise RuntimeError("secret internals")
         yield
 
-    app.dependency_overrides[get_session] = broken
+    app.dependency_overrides[get_reads] = broken
     try:
         with TestClient(app, raise_server_exceptions=False) as api:
             response = api.get("/sources")

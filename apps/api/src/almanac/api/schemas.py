@@ -109,10 +109,9 @@ class SourceChanges(BaseModel):
     """The fields of a source to change; those left out keep their value (slug cannot change)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"schedule": "0 */6 * * *", "enabled": True}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"schedule": "0 */6 * * *", "enabled": True}]},
     )
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
     kind: SourceKind | None = None
