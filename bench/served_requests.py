@@ -1,7 +1,7 @@
 """What the bench site server answered, request by request, with when it started and ended.
 
-Times are `time.monotonic()` in the server's process: they are compared with
-each other, never with another process's clock.
+Times are on the `time.time()` clock, a request's start as the kernel stamped its
+arrival: they are compared with each other.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ class ServedRequest:
     target: str
     status: int
     started: float
-    """When the whole request had arrived."""
+    """When the whole request head had arrived."""
     ended: float
-    """When the whole answer had been handed to the connection."""
+    """When the whole answer was handed to the connection, at once."""
 
 
 def write_served(path: Path, served: list[ServedRequest]) -> None:

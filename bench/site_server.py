@@ -1,11 +1,12 @@
-"""The bench's web sites: one asyncio process answering every request 50 ms late.
+"""The bench's web sites: one asyncio process answering every request 50 ms after it arrived.
 
 `python -m bench.site_server --hosts N --latency 0.05 --anchor 2026-11-21`
 listens on one port of 127.0.0.1 … 127.0.0.N (all loopback on Linux, so
 `http://127.0.0.K:PORT/` is N different hosts), prints the port on stdout and
 serves `bench.site_pages` with keep-alive until it is stopped. With
-`--record FILE` it writes every request it answered, with when it started and
-ended (`bench.served_requests`), to FILE as it stops.
+`--record FILE` it writes every request it answered, with when it arrived (as
+the kernel stamped it, `bench.stamped_sockets`, so a busy server does not note it
+late) and when its answer was sent (`bench.served_requests`), to FILE as it stops.
 `serving_sites()` runs it as a child process and stops it by its PID.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,13 +27,19 @@ from pathlib import Path
 
 from bench.served_requests import ServedRequest, write_served
 from bench.site_pages import render
+from bench.stamped_sockets import accept, receive, stamped_listener
 
 START_TIMEOUT = 30.0
+BACKLOG = 2048
+MAX_HEAD_BYTES = 65536
+"""A request head longer than this ends its connection."""
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}
 
 
 @dataclass(frozen=True, slots=True)
 class Sites:
+    pid: int
+    """The server's process."""
     port: int
     hosts: int
     latency: float
@@ -60,7 +68,7 @@ def serving_sites(
         line = child.stdout.readline()
         if not line.strip().isdigit():
             raise RuntimeError(f"the site server did not start (exit {child.poll()})")
-        yield Sites(int(line), hosts, latency, anchor)
+        yield Sites(child.pid, int(line), hosts, latency, anchor)
     finally:
         child.terminate()
         try:
@@ -75,7 +83,7 @@ class _Server:
         self.latency = latency
         self.anchor = anchor
         self._cache: dict[tuple[str, str], bytes] = {}
-        self._open: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self.served: list[ServedRequest] = []
 
     def response(self, method: str, host: str, target: str, keep_alive: bool) -> bytes:
@@ -100,11 +108,19 @@ class _Server:
     def _head_close(whole: bytes) -> bytes:
         return whole.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._open.add(writer)
+    async def handle(self, connection: socket.socket) -> None:
+        """Answer the requests of one connection, in turn, each `latency` after it arrived."""
+        pending = b""
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
+                while b"\r\n\r\n" not in pending:
+                    if len(pending) > MAX_HEAD_BYTES:
+                        return
+                    data, arrived = await receive(connection)
+                    if not data:
+                        return
+                    pending += data
+                head, _, pending = pending.partition(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, version = [*lines[0].split(" "), "", ""][:3]
                 headers = {}
@@ -112,48 +128,62 @@ class _Server:
                     name, _, value = line.partition(":")
                     headers[name.strip().lower()] = value.strip()
                 length = int(headers.get("content-length") or 0)
-                if length:
-                    await reader.readexactly(length)
+                while len(pending) < length:
+                    data, arrived = await receive(connection)
+                    if not data:
+                        return
+                    pending += data
+                pending = pending[length:]
                 keep_alive = version == "HTTP/1.1" and headers.get("connection") != "close"
-                started = time.monotonic()
-                await asyncio.sleep(self.latency)
+                await asyncio.sleep(max(0.0, arrived + self.latency - time.time()))
                 host = headers.get("host", "")
                 answer = self.response(method, host, target, keep_alive)
-                writer.write(answer)
-                await writer.drain()
                 status = int(answer[9:12])
-                self.served.append(ServedRequest(host, target, status, started, time.monotonic()))
+                # Noted as the whole answer goes to the connection: noted after, it would
+                # be late by however long the process then waited for a CPU.
+                self.served.append(ServedRequest(host, target, status, arrived, time.time()))
+                await asyncio.get_running_loop().sock_sendall(connection, answer)
                 if not keep_alive:
-                    break
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+        except (ConnectionError, ValueError):
             pass
         finally:
-            self._open.discard(writer)
-            writer.close()
+            connection.close()
+
+    async def listen(self, listener: socket.socket) -> None:
+        """Take `listener`'s connections, each answered by a task of its own."""
+        with listener:
+            while True:
+                connection = await accept(listener)
+                handler = asyncio.create_task(self.handle(connection))
+                self._handlers.add(handler)
+                handler.add_done_callback(self._handlers.discard)
 
     async def hang_up(self) -> None:
-        """End every open connection, so no handler is left to be cancelled."""
-        for writer in list(self._open):
-            writer.transport.abort()
-        while self._open:
-            await asyncio.sleep(0.01)
+        """End every open connection, so no handler is left behind."""
+        handlers = list(self._handlers)
+        for handler in handlers:
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
 
 
 async def _serve(hosts: int, latency: float, anchor: date, record: Path | None) -> None:
     server = _Server(latency, anchor)
-    first = await asyncio.start_server(server.handle, "127.0.0.1", 0, backlog=2048)
-    port = first.sockets[0].getsockname()[1]
-    others = [f"127.0.0.{n}" for n in range(2, hosts + 1)]
-    rest = await asyncio.start_server(server.handle, others, port, backlog=2048) if others else None
+    first = stamped_listener("127.0.0.1", 0, BACKLOG)
+    port = first.getsockname()[1]
+    listeners = [first] + [
+        stamped_listener(f"127.0.0.{n}", port, BACKLOG) for n in range(2, hosts + 1)
+    ]
+    listening = [asyncio.create_task(server.listen(listener)) for listener in listeners]
     print(port, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    for listening in (first, rest):
-        if listening is not None:
-            listening.close()
+    for task in listening:
+        task.cancel()
+    await asyncio.gather(*listening, return_exceptions=True)
     await asyncio.wait_for(server.hang_up(), 5)
     if record is not None:
         write_served(record, server.served)

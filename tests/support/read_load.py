@@ -1,22 +1,33 @@
-"""A closed-loop reader of the API: a few clients, each sending its next read as soon as
-the last one is answered, as a city's calendar apps and pages do all day."""
+"""Readers of the API at a steady pace: a few clients, each sending a read every so
+often whether or not the API kept up, as a city's calendar apps and pages do all day.
+
+A read's time counts from when it was due, not from when it was sent: a reader held
+up by a slow answer sends its next read late, and that lateness is the API's too (a
+reader that only timed what it sent would leave out the reads a stall held back)."""
 
 from __future__ import annotations
 
 import gc
 import itertools
 import math
-import threading
+import multiprocessing
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.synchronize import Event
+from typing import Any
 
 import httpx
+
+WARM_UP_ROUNDS = 3
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
 
 
 @dataclass(slots=True)
 class ReadTimes:
     seconds: list[float] = field(default_factory=list)
-    """Each answered read, from sending to the whole body, by `time.perf_counter`."""
+    """Each answered read, from when it was due to the whole body, by `time.perf_counter`."""
     paths: list[str] = field(default_factory=list)
     """The path of each answered read, in the same order."""
     failures: list[str] = field(default_factory=list)
@@ -37,57 +48,116 @@ class ReadTimes:
 
 
 class ReadLoad:
-    """`clients` threads reading `paths` in turn from `base_url` until stopped."""
+    """`clients` processes reading `paths` in turn from `base_url`, each `per_second`
+    times a second, until stopped.
 
-    def __init__(self, base_url: str, paths: list[str], clients: int) -> None:
-        self.times = ReadTimes()
+    Each reader is a process of its own, as each of a city's apps is a client of its
+    own: as threads of the test's process, a reader whose answer had come waited for
+    the interpreter while the test polled its tasks, and that wait was counted as the
+    API's.
+    """
+
+    def __init__(self, base_url: str, paths: list[str], clients: int, per_second: float) -> None:
         self._base_url = base_url
         self._paths = paths
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._read, args=(n,), name=f"reader-{n}", daemon=True)
+        self._clients = clients
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._results: multiprocessing.Queue[tuple[str, Any]] = context.Queue()
+        self._readers = [
+            context.Process(
+                target=_read,
+                args=(base_url, paths, n / clients, 1 / per_second, self._stop, self._results),
+                name=f"reader-{n}",
+                daemon=True,
+            )
             for n in range(clients)
         ]
 
-    def warm_up(self, path: str) -> None:
-        """One read, not counted: the API's first answer to a path is not its usual one."""
-        httpx.get(self._base_url + path, timeout=30).raise_for_status()
+    def warm_up(self, rounds: int = WARM_UP_ROUNDS) -> None:
+        """Reads not counted: each path read by every client at once, a few times over.
+
+        The API's first answers to a path pay for its imports, and its first answers
+        to several readers at once for the database connections it opens for them.
+        """
+        with ThreadPoolExecutor(self._clients) as pool:
+            for _ in range(rounds):
+                for path in self._paths:
+                    reads = [
+                        pool.submit(httpx.get, self._base_url + path, timeout=30)
+                        for _ in range(self._clients)
+                    ]
+                    for read in reads:
+                        read.result().raise_for_status()
 
     def start(self) -> ReadLoad:
-        # A full collection of the test process's own objects would stop its readers for
-        # a while, and be counted as the API's time.
-        gc.collect()
-        gc.freeze()
-        for thread in self._threads:
-            thread.start()
+        """Start the readers; each has begun reading when this returns."""
+        for reader in self._readers:
+            reader.start()
+        for _ in self._readers:
+            kind, detail = self._results.get(timeout=START_TIMEOUT)
+            if kind != "reading":
+                self.stop()
+                raise RuntimeError(f"a reader did not start: {detail}")
         return self
 
     def stop(self) -> ReadTimes:
+        """Stop the readers, each by its PID, and gather what they measured."""
         self._stop.set()
-        for thread in self._threads:
-            thread.join(30)
-        gc.unfreeze()
-        return self.times
+        times = ReadTimes()
+        try:
+            for _ in [r for r in self._readers if r.pid is not None]:
+                kind, measured = self._results.get(timeout=STOP_TIMEOUT)
+                if kind == "read":
+                    seconds, paths, failures = measured
+                    times.seconds += seconds
+                    times.paths += paths
+                    times.failures += failures
+        finally:
+            for reader in self._readers:
+                if reader.pid is None:
+                    continue
+                reader.join(STOP_TIMEOUT)
+                if reader.is_alive():
+                    reader.kill()
+                    reader.join(STOP_TIMEOUT)
+        return times
 
-    def _read(self, number: int) -> None:
-        paths = itertools.islice(itertools.cycle(self._paths), number, None)
-        with httpx.Client(base_url=self._base_url, timeout=10) as client:
-            for path in paths:
-                if self._stop.is_set():
-                    return
-                started = time.perf_counter()
-                try:
-                    response = client.get(path)
-                    seconds = time.perf_counter() - started
-                    failure = (
-                        None if response.status_code == 200 else f"{path}: {response.status_code}"
-                    )
-                except httpx.HTTPError as exc:
-                    seconds, failure = time.perf_counter() - started, f"{path}: {exc!r}"
-                with self._lock:
-                    if failure is None:
-                        self.times.seconds.append(seconds)
-                        self.times.paths.append(path)
-                    else:
-                        self.times.failures.append(failure)
+
+def _read(
+    base_url: str,
+    paths: list[str],
+    offset: float,
+    period: float,
+    stop: Event,
+    results: multiprocessing.Queue[tuple[str, Any]],
+) -> None:
+    """One reader, in a process of its own: a read due every `period` seconds, the first
+    `offset` of a period after it starts; what it measured goes to `results`."""
+    times = ReadTimes()
+    turns = itertools.cycle(paths)
+    for _ in range(round(offset * len(paths))):
+        next(turns)
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        # A full collection of the reader's own objects would stop it for a while, and
+        # be counted as the API's time.
+        gc.collect()
+        gc.freeze()
+        results.put(("reading", None))
+        due = time.perf_counter() + offset * period
+        for path in turns:
+            if stop.wait(max(0.0, due - time.perf_counter())):
+                break
+            try:
+                response = client.get(path)
+                seconds = time.perf_counter() - due
+                failure = None if response.status_code == 200 else f"{path}: {response.status_code}"
+            except httpx.HTTPError as exc:
+                seconds, failure = time.perf_counter() - due, f"{path}: {exc!r}"
+            due += period
+            if failure is None:
+                times.seconds.append(seconds)
+                times.paths.append(path)
+            else:
+                times.failures.append(failure)
+    results.put(("read", (times.seconds, times.paths, times.failures)))
