@@ -16,7 +16,7 @@ from almanac.db.models import Source
 from tests.support.api_keys import AUTH
 from tests.support.http_server import LocalHTTPServer
 from tests.support.processes import free_port, start_from_procfile, wait_until
-from tests.support.workers import FEED, start_worker
+from tests.support.workers import FEED, start_worker, wait_until_idle
 
 
 def _records(text: str) -> list[dict[str, Any]]:
@@ -120,6 +120,7 @@ def test_lines_from_a_crawls_threads_name_its_task_and_source(
     try:
         result = app.send_task("almanac.scrape_source", kwargs={"source": "gig-hall"})
         assert result.get(timeout=60)["counts"]["found"] == 6
+        wait_until_idle()
     finally:
         worker.stop()
     retries = [r for r in _records(worker.output()) if r["message"].startswith("retrying")]

@@ -47,6 +47,19 @@ def start_worker(
     return worker
 
 
+def wait_until_idle(timeout: float = 10.0) -> None:
+    """Until no worker holds a task. A worker told to stop while it still holds one, even
+    one whose result is already stored, waits out its whole shutdown grace (Celery's soft
+    shutdown sleeps it through), and the test would wait with it."""
+    from almanac.worker import app
+
+    def idle() -> bool:
+        active = app.control.inspect(timeout=0.5).active()
+        return active is not None and not any(active.values())
+
+    wait_until(idle, timeout, "the workers to finish their tasks")
+
+
 def slow_source(engine: Engine, http_server: LocalHTTPServer, delay: float) -> str:
     url = http_server.serve("/slow.ics", FEED, delay=delay)
     with Session(engine) as session:
