@@ -48,10 +48,10 @@ cores busy by themselves, and their p99 would be their own queue.)"""
 P99_TARGET_MS = 100.0
 """Almanac's aim for readers during a scrape, printed beside what was measured. Held as
 a test it would measure the machine: on two cores shared with the scrape, the same code
-read 59 to 141 ms from one run to the next."""
-P99_LIMIT_MS = 500.0
+read 52 to 330 ms from one run to the next."""
+P99_LIMIT_MS = 1000.0
 """What the test holds: readers are still answered while every source is scraped, not
-left waiting behind the scrape."""
+left waiting behind the scrape (a full run of the suite measured up to 330 ms)."""
 SCRAPE_TIMEOUT = 120.0
 WORKER_NICENESS: int = Settings.model_fields["worker_niceness"].default
 """Almanac's default, left as it is: scrapes leave the CPU to the API's readers first."""
