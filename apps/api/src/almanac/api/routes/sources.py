@@ -10,7 +10,7 @@ from celery.exceptions import TimeoutError as ResultTimeout
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from almanac.api.deps import CeleryDep, SessionDep, SettingsDep
 from almanac.api.error_responses import errors
@@ -35,12 +35,12 @@ from almanac.core.source_configs import check_config
 from almanac.core.sources import SourceSpec
 from almanac.db.models import Source
 from almanac.db.scrape_leases import dispatch_scrape, lease_seconds
+from almanac.db.source_queries import SOURCE_COLUMNS, source_rows
 from almanac.db.source_writes import changed_spec, create_source, disable_source, update_source
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
-_COLUMNS = tuple(column.key for column in Source.__table__.columns)
 _SHOWN = tuple(name for name in SourceOut.model_fields if name != "health")
 
 
@@ -50,7 +50,7 @@ def _out(source: Source) -> SourceOut:
 
 def _stored(source: Source) -> dict[str, Any]:
     """The source's row, as the list reads it."""
-    return {name: getattr(source, name) for name in _COLUMNS}
+    return {name: getattr(source, name) for name in SOURCE_COLUMNS}
 
 
 def _fields(source: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -81,18 +81,12 @@ def _health_fields(source: dict[str, Any], now: datetime) -> dict[str, Any]:
 @router.get("", response_model=list[SourceOut])
 async def list_sources(reads: ReadsDep) -> Response:
     """Every source, with its health."""
-    rows = await reads.run(_every_source)
+    rows = await reads.run(source_rows)
     now = datetime.now(UTC)
     listed = [_fields(row, now) for row in rows]
     # Written straight from the rows, which the database has typed: each field as
     # `SourceOut` has it, without building and checking a model per source.
     return Response(orjson.dumps(listed, option=orjson.OPT_UTC_Z), media_type="application/json")
-
-
-def _every_source(connection: Connection) -> list[dict[str, Any]]:
-    """Every source's row, by slug, as a plain dict (a row's attributes cost more to read)."""
-    result = connection.execute(select(*Source.__table__.columns).order_by(Source.slug))
-    return [dict(zip(_COLUMNS, row, strict=True)) for row in result]
 
 
 @router.get("/{slug}", response_model=SourceOut, responses=errors(404, e404="No such source"))
