@@ -31,7 +31,7 @@ from tests.support import fault_figures
 from tests.support.http_server import LocalHTTPServer
 from tests.support.own_redis import OwnRedis
 from tests.support.processes import Process, start_from_procfile, wait_until
-from tests.support.source_state import run_history
+from tests.support.source_state import run_history, run_task_ids
 from tests.support.workers import FEED, FEED_EVENTS
 
 pytestmark = pytest.mark.faults
@@ -114,18 +114,6 @@ def _runs(engine: Engine, slug: str) -> list[str]:
     return [status for status, _ in run_history(engine, slug)]
 
 
-def _task_ids(engine: Engine, slug: str) -> list[str]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT r.task_id FROM scrape_runs r JOIN sources s ON s.id = r.source_id "
-                "WHERE s.slug = :slug ORDER BY r.id"
-            ),
-            {"slug": slug},
-        )
-        return [str(task_id) for (task_id,) in rows]
-
-
 def _events(engine: Engine, slug: str) -> int:
     with engine.connect() as connection:
         return int(
@@ -182,7 +170,7 @@ def test_a_redis_restart_during_a_scrape_loses_nothing_and_sends_nothing_twice(
     # The scrape's message may come back once Redis does (the worker puts back what it
     # had not acknowledged when the connection dropped): the same task, run again.
     wait_until(lambda: "running" not in _runs(engine, "slow-hall"), 60, "every delivery to end")
-    assert len(set(_task_ids(engine, "slow-hall"))) == 1, "delivered again, never sent twice"
+    assert len(set(run_task_ids(engine, "slow-hall"))) == 1, "delivered again, never sent twice"
     # Every process is up, and the worker served the source due meanwhile after it.
     assert _alive(processes)
     for process in processes.values():

@@ -36,12 +36,21 @@ def stored(engine: Engine, slug: str) -> tuple[Rows, Rows]:
 
 def run_history(engine: Engine, slug: str) -> list[tuple[str, str | None]]:
     """The status and message of each of the source's runs, oldest first."""
+    return [(status, message) for status, message, _ in _runs(engine, slug)]
+
+
+def run_task_ids(engine: Engine, slug: str) -> list[str]:
+    """The task of each of the source's runs, oldest first."""
+    return [str(task_id) for _, _, task_id in _runs(engine, slug)]
+
+
+def _runs(engine: Engine, slug: str) -> list[tuple[str, str | None, str | None]]:
     with engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT r.status, r.message FROM scrape_runs r JOIN sources s "
+                "SELECT r.status, r.message, r.task_id FROM scrape_runs r JOIN sources s "
                 "ON s.id = r.source_id WHERE s.slug = :slug ORDER BY r.id"
             ),
             {"slug": slug},
         )
-        return [(status, message) for status, message in rows]
+        return [(status, message, task_id) for status, message, task_id in rows]
