@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import redis
 
 from almanac.core.addresses import PrivateAddressRefused, check_public
 from almanac.core.errors import HTTPStatusError
@@ -173,3 +174,75 @@ def test_a_client_that_refuses_private_networks_sends_nothing(
         client.get(url)
     assert http_server.requests == []
     assert isinstance(httpx.URL(url).host, str)
+
+
+def _leases(settings: Settings, url: str) -> int:
+    host = httpx.URL(url).netloc.decode().lower()
+    connection = redis.Redis.from_url(settings.redis_url)
+    try:
+        return int(connection.zcard(f"almanac:host:{host}:leases"))
+    finally:
+        connection.close()
+
+
+def test_a_thread_keeps_its_slot_from_page_to_page_of_a_host_without_interval(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/page", "x")
+    for fetcher in _fetcher(settings, host_min_interval_seconds=0):
+        fetcher.get(url)
+        assert _leases(settings, url) == 0
+        with fetcher.keeping_slots() as keeper:
+            fetcher.get(url)
+            assert _leases(settings, url) == 1
+            fetcher.get(url)
+            assert _leases(settings, url) == 1
+            keeper.release()
+            assert _leases(settings, url) == 0
+            fetcher.get(url)
+        assert _leases(settings, url) == 0
+    assert len(http_server.hits("/page")) == 4
+
+
+def test_a_host_with_an_interval_gets_its_slot_back_after_every_page(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    url = http_server.serve("/page", "x")
+    for fetcher in _fetcher(settings, host_min_interval_seconds=0.05):
+        with fetcher.keeping_slots():
+            fetcher.get(url)
+            assert _leases(settings, url) == 0
+
+
+def test_a_kept_slot_counts_against_the_host_limit(
+    settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    """Another fetcher of the same host waits while a thread keeps the only slot."""
+    url = http_server.serve("/page", "x")
+    kept = threading.Event()
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def keeping() -> None:
+        try:
+            for fetcher in _fetcher(settings, host_max_concurrency=1):
+                with fetcher.keeping_slots():
+                    fetcher.get(url)
+                    kept.set()
+                    time.sleep(0.5)
+                    fetcher.get(url)
+                done.set()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=keeping)
+    thread.start()
+    assert kept.wait(10)
+    for other in _fetcher(settings, host_max_concurrency=1):
+        other.get(url)
+        assert done.is_set()
+    thread.join(10)
+    assert errors == []
+    first, second, third = sorted(hit.at for hit in http_server.hits("/page"))
+    assert second - first >= 0.45
+    assert third >= second

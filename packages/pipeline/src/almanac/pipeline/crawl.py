@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urldefrag
 
@@ -57,10 +58,19 @@ class _Pages:
             self._waiting.append((url, context))
             self._changed.notify()
 
-    def take(self) -> tuple[str, ParseContext] | None:
-        """The next page to read, or None once the crawl is over."""
+    def take(self, before_waiting: Callable[[], None]) -> tuple[str, ParseContext] | None:
+        """The next page to read, or None once the crawl is over; `before_waiting` is
+        called (outside the lock) if none is ready yet."""
         with self._changed:
             while not self._waiting and self._reading and self.failure is None:
+                if before_waiting is not _nothing:
+                    self._changed.release()
+                    try:
+                        before_waiting()
+                    finally:
+                        self._changed.acquire()
+                    before_waiting = _nothing
+                    continue
                 self._changed.wait()
             if not self._waiting or self.failure is not None:
                 self._changed.notify_all()
@@ -134,14 +144,17 @@ def crawl(
                     state.detail_events[event.external_id] = event
 
     def read_pages() -> None:
-        while (page := pages.take()) is not None:
-            url, page_context = page
-            try:
-                take(_fetch_and_read(fetcher, parse, url, page_context), page_context)
-            except BaseException as exc:  # raised again by the crawl, once every thread is done
-                pages.read(exc)
-                return
-            pages.read()
+        # A thread keeps its slot on the host from one page to the next, and gives it
+        # back while it waits for pages to be found.
+        with fetcher.keeping_slots() as keeper:
+            while (page := pages.take(before_waiting=keeper.release)) is not None:
+                url, page_context = page
+                try:
+                    take(_fetch_and_read(fetcher, parse, url, page_context), page_context)
+                except BaseException as exc:  # raised again by the crawl, once all threads end
+                    pages.read(exc)
+                    return
+                pages.read()
 
     problems: list[ParseProblem] = []
     first_found = _read(parse, first, context, problems)
@@ -204,6 +217,10 @@ def _read(
         problems.append(ParseProblem(f"page skipped: {exc}", page.url))
         return ParseResult()
     return found
+
+
+def _nothing() -> None:
+    pass
 
 
 def _page_key(url: str) -> str:

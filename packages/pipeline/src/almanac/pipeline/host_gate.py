@@ -61,6 +61,40 @@ return 0
 """
 
 
+@dataclass(slots=True)
+class _Kept:
+    host: str
+    leases_key: str
+    token: str
+    fresh_until: float
+    """Monotonic time past which the slot is taken afresh: half its lease."""
+
+
+class SlotKeeper:
+    """The slot one thread keeps between its fetches from a host without an interval."""
+
+    def __init__(self, client: redis.Redis[bytes]) -> None:
+        self._redis = client
+        self._kept: _Kept | None = None
+
+    def take(self, host: str) -> _Kept | None:
+        """The slot kept on `host`, if one is and its lease is fresh; any other is given back."""
+        kept = self._kept
+        if kept is not None and kept.host == host and time.monotonic() < kept.fresh_until:
+            return kept
+        self.release()
+        return None
+
+    def keep(self, kept: _Kept) -> None:
+        self._kept = kept
+
+    def release(self) -> None:
+        """Give the kept slot back, if there is one."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            self._redis.zrem(kept.leases_key, kept.token)
+
+
 @dataclass(frozen=True, slots=True)
 class HostPolicy:
     min_interval_seconds: float
@@ -83,15 +117,35 @@ class HostGate:
         self._tokens = itertools.count()
         self._token_prefix = f"{uuid.uuid4().hex}:{os.getpid()}"
 
+    def keeper(self) -> SlotKeeper:
+        return SlotKeeper(self._redis)
+
     @contextmanager
     def slot(
-        self, host: str, policy: HostPolicy, waited: list[float]
+        self,
+        host: str,
+        policy: HostPolicy,
+        waited: list[float],
+        keeper: SlotKeeper | None = None,
     ) -> Iterator[Callable[[], None]]:
         """Hold a slot on `host` for the duration of the block; appends the wait to `waited`.
 
         The block calls what it is given as its request goes out (any later call does
-        nothing); if it never does, the slot counts as sent when the block ends.
+        nothing); if it never does, the slot counts as sent when the block ends. With
+        a `keeper` and no interval, the slot outlives a block that ends normally: the
+        keeper's next block on the same host uses it again.
         """
+        keeping = keeper is not None and policy.min_interval_seconds <= 0
+        if keeper is not None and not keeping:
+            keeper.release()
+        if keeping and keeper is not None and keeper.take(host) is not None:
+            waited.append(0.0)
+            try:
+                yield _nothing
+            except BaseException:
+                keeper.release()
+                raise
+            return
         token = f"{self._token_prefix}:{next(self._tokens)}"
         leases, next_key = f"{self._prefix}:{host}:leases", f"{self._prefix}:{host}:next"
         sending_key = f"{self._prefix}:{host}:sending"
@@ -128,10 +182,20 @@ class HostGate:
                 args=[int(time.time() * 1000), interval_ms, token],
             )
 
+        granted = time.monotonic()
+        kept = False
         try:
             yield sent
+            if keeping and keeper is not None:
+                keeper.keep(_Kept(host, leases, token, granted + policy.lease_seconds / 2))
+                kept = True
         finally:
-            try:
-                sent()
-            finally:
-                self._redis.zrem(leases, token)
+            if not kept:
+                try:
+                    sent()
+                finally:
+                    self._redis.zrem(leases, token)
+
+
+def _nothing() -> None:
+    """What a kept slot's block calls as its request goes out: it has no interval to start."""

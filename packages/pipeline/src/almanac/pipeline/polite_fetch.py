@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -17,7 +19,7 @@ from almanac.core.addresses import check_public, without_credentials
 from almanac.core.errors import FetchError, FetchRefused, HTTPStatusError
 from almanac.core.settings import Settings
 from almanac.pipeline.fetch import FetchResult, fetch, normalize_url
-from almanac.pipeline.host_gate import HostGate, HostPolicy
+from almanac.pipeline.host_gate import HostGate, HostPolicy, SlotKeeper
 from almanac.pipeline.retries import backoff_seconds, retry_after_seconds
 from almanac.pipeline.robots import RobotsRules
 
@@ -67,6 +69,24 @@ class PoliteFetcher:
         connection = _redis(settings.redis_url)
         self._gate = HostGate(connection)
         self._robots = RobotsRules(connection, self._robots_text)
+        self._thread = threading.local()
+
+    @contextmanager
+    def keeping_slots(self) -> Iterator[SlotKeeper]:
+        """Within the block, this thread keeps its slot on a host from one fetch to the next
+        where the host has no interval to keep (`SlotKeeper`); the slot is given back when
+        the block ends, or sooner by the keeper's `release`."""
+        keeper = self._gate.keeper()
+        self._thread.keeper = keeper
+        try:
+            yield keeper
+        finally:
+            self._thread.keeper = None
+            keeper.release()
+
+    def _keeper(self) -> SlotKeeper | None:
+        keeper: SlotKeeper | None = getattr(self._thread, "keeper", None)
+        return keeper
 
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -86,7 +106,7 @@ class PoliteFetcher:
             attempt += 1
             waited: list[float] = []
             try:
-                with self._gate.slot(host, policy, waited) as sent:
+                with self._gate.slot(host, policy, waited, self._keeper()) as sent:
                     result = fetch(
                         self.client,
                         url,
@@ -152,7 +172,8 @@ class PoliteFetcher:
         )
         shown = without_credentials(robots_url)
         try:
-            with self._gate.slot(urlsplit(robots_url).netloc.lower(), policy, waited) as sent:
+            host = urlsplit(robots_url).netloc.lower()
+            with self._gate.slot(host, policy, waited, self._keeper()) as sent:
                 result = fetch(
                     self.client,
                     robots_url,
