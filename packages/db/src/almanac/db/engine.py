@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from almanac.core.settings import get_settings
 
@@ -32,11 +34,42 @@ READS_OPTIONS = "-c plan_cache_mode=auto -c max_parallel_workers_per_gather=0 -c
 for a statement that they prepare, which only statements one plan serves well are."""
 
 
+PING_AFTER_IDLE_SECONDS = 1.0
+"""A pooled connection idle longer than this is pinged before it is handed out.
+
+A worker's task takes a connection from the pool half a dozen times in quick
+succession (its lease, its run, its history): pinging each time cost a round
+trip to PostgreSQL apiece. A connection given back a moment ago is used as it
+is; should the database have gone in that moment, the statement fails as a
+disconnect, and the pool replaces every connection it holds."""
+
+
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    engine = create_engine(url, pool_pre_ping=True, **POOL, connect_args=_connect_args(url))
+    engine = create_engine(url, **POOL, connect_args=_connect_args(url))
+    _ping_when_idle(engine)
     _pooled.append(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _given_back(_: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _: PoolProxiedConnection
+    ) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
+        if not alive:
+            raise exc.DisconnectionError("the connection did not answer a ping")
 
 
 _pooled: list[Engine] = []
