@@ -58,18 +58,20 @@ class _Pages:
             self._waiting.append((url, context))
             self._changed.notify()
 
-    def take(self, before_waiting: Callable[[], None]) -> tuple[str, ParseContext] | None:
+    def take(
+        self, before_waiting: Callable[[], None] | None = None
+    ) -> tuple[str, ParseContext] | None:
         """The next page to read, or None once the crawl is over; `before_waiting` is
-        called (outside the lock) if none is ready yet."""
+        called once (outside the lock) if none is ready yet."""
         with self._changed:
             while not self._waiting and self._reading and self.failure is None:
-                if before_waiting is not _nothing:
+                if before_waiting is not None:
+                    call, before_waiting = before_waiting, None
                     self._changed.release()
                     try:
-                        before_waiting()
+                        call()
                     finally:
                         self._changed.acquire()
-                    before_waiting = _nothing
                     continue
                 self._changed.wait()
             if not self._waiting or self.failure is not None:
@@ -217,10 +219,6 @@ def _read(
         problems.append(ParseProblem(f"page skipped: {exc}", page.url))
         return ParseResult()
     return found
-
-
-def _nothing() -> None:
-    pass
 
 
 def _page_key(url: str) -> str:
