@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -57,3 +58,25 @@ def test_a_connection_given_back_a_moment_ago_is_used_without_a_ping(
         _backend(own_engine)
     assert failed.value.connection_invalidated
     assert _backend(own_engine) != first
+
+
+def test_the_reads_engine_replaces_a_dead_connection_idle_past_the_limit(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.2)
+
+    async def backends() -> tuple[int, int]:
+        reads = engines.reads_engine(database_url)
+        try:
+            async with reads.connect() as conn:
+                first = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            _terminate(database_url, first)
+            await asyncio.sleep(0.3)
+            async with reads.connect() as conn:
+                second = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            return first, second
+        finally:
+            await reads.dispose()
+
+    first, second = asyncio.run(backends())
+    assert second != first

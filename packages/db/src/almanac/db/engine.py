@@ -38,10 +38,11 @@ PING_AFTER_IDLE_SECONDS = 1.0
 """A pooled connection idle longer than this is pinged before it is handed out.
 
 A worker's task takes a connection from the pool half a dozen times in quick
-succession (its lease, its run, its history): pinging each time cost a round
-trip to PostgreSQL apiece. A connection given back a moment ago is used as it
-is; should the database have gone in that moment, the statement fails as a
-disconnect, and the pool replaces every connection it holds."""
+succession (its lease, its run, its history), and the API one per request:
+pinging each time cost a round trip to PostgreSQL apiece. A connection given
+back a moment ago is used as it is; should the database have gone in that
+moment, the statement fails as a disconnect, and the pool replaces every
+connection it holds."""
 
 
 @lru_cache(maxsize=4)
@@ -96,9 +97,11 @@ def reads_engine(url: str) -> AsyncEngine:
         **_connect_args(url, READS_OPTIONS),
         "prepare_threshold": None,
     }
-    return create_async_engine(
-        url, pool_pre_ping=True, isolation_level="AUTOCOMMIT", **POOL, connect_args=connect_args
+    engine = create_async_engine(
+        url, isolation_level="AUTOCOMMIT", **POOL, connect_args=connect_args
     )
+    _ping_when_idle(engine.sync_engine)
+    return engine
 
 
 def _connect_args(url: str, options: str = SESSION_OPTIONS) -> dict[str, Any]:
