@@ -22,15 +22,19 @@ def celery_worker(
     log_dir: Path,
     name: str,
     *,
-    pool: str = "solo",
+    pool: str | None = "solo",
     concurrency: int = 1,
     env: dict[str, str] | None = None,
 ) -> Iterator[Process]:
-    """`celery -A almanac.worker worker --pool POOL`, answering pings; stopped by its PID."""
+    """`celery -A almanac.worker worker --pool POOL`, answering pings; stopped by its PID.
+
+    With `pool` None, the worker's own pool (`almanac.worker.celery_app.POOL`), as the
+    Procfile's worker has it."""
     from almanac.worker import app
 
     argv = [sys.executable, "-m", "celery", "-A", "almanac.worker", "worker"]
-    argv += ["--pool", pool, "--concurrency", str(concurrency)]
+    argv += [] if pool is None else ["--pool", pool]
+    argv += ["--concurrency", str(concurrency)]
     argv += ["--queues", "scrape,default", "--loglevel", "WARNING"]
     argv += ["--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
     worker = Process(name, argv, log_dir, dict(os.environ) | (env or {}))

@@ -46,7 +46,7 @@ def api() -> Iterator[TestClient]:
 def _one_at_a_time_worker(log_dir: Path) -> Process:
     """The Procfile's worker, its pool sized by `ALMANAC_WORKER_CONCURRENCY`."""
     line = procfile()["worker"]
-    assert "--concurrency ${ALMANAC_WORKER_CONCURRENCY:-16}" in line
+    assert "--concurrency ${ALMANAC_WORKER_CONCURRENCY:-64}" in line
     env = dict(os.environ) | {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "ALMANAC_WORKER_CONCURRENCY": "1",

@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 import httpx
 import pytest
 
+from almanac.core import task_time
 from almanac.core.errors import FetchTimeout, HTTPStatusError, ResponseTooLarge
 from almanac.core.settings import get_settings
 from almanac.pipeline.fetch import fetch, make_client, normalize_url
@@ -64,6 +65,16 @@ def test_body_over_the_cap_is_refused(http_server: LocalHTTPServer, client: http
 def test_slow_server_times_out(http_server: LocalHTTPServer) -> None:
     url = http_server.serve("/slow.ics", "x", delay=2.0)
     with httpx.Client(timeout=0.3) as client, pytest.raises(FetchTimeout, match="timed out"):
+        fetch(client, url, max_bytes=1000)
+
+
+def test_a_fetch_is_cut_off_when_its_task_s_time_is_up(
+    http_server: LocalHTTPServer, client: httpx.Client
+) -> None:
+    """A task in a thread of a pool process has its soft limit raised as its thread next
+    runs; its fetch must not hold it waiting for a slow server until then."""
+    url = http_server.serve("/slow.ics", "BEGIN:VCALENDAR", delay=5.0)
+    with task_time.running_for(0.5), pytest.raises(FetchTimeout, match="end of its task's"):
         fetch(client, url, max_bytes=1000)
 
 

@@ -14,6 +14,9 @@ from almanac.core.errors import ConfigError
 from almanac.core.settings import Settings, get_settings
 from almanac.worker import redis_broker
 
+POOL = "almanac.worker.threaded_processes:ThreadedProcessPool"
+"""A few processes, each running several tasks at once in threads (see there)."""
+
 
 def _settings() -> Settings:
     try:
@@ -71,6 +74,8 @@ def create_app(settings: Settings) -> Celery:
         task_track_started=True,
         task_send_sent_event=True,
         worker_send_task_events=True,
+        # A worker's pool unless its command line names another (`--pool solo`).
+        worker_pool=POOL,
         worker_prefetch_multiplier=1,
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
         worker_soft_shutdown_timeout=settings.worker_shutdown_grace_seconds,

@@ -54,10 +54,12 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = Field(default=1800, ge=10, le=86400)
     worker_shutdown_grace_seconds: int = Field(default=60, ge=1, le=3600)
     worker_max_tasks_per_child: int = Field(default=200, ge=1, le=100_000)
-    worker_concurrency: int = Field(default=16, ge=1, le=256)
-    """Scrapes the worker of `make dev` and `make up` runs at once, each in a process of
-    its own. A scrape mostly waits on its sites' politeness limits, so many more than
-    the cores keep them busy."""
+    worker_concurrency: int = Field(default=64, ge=1, le=1024)
+    """Scrapes the worker of `make dev` and `make up` runs at once, shared among its
+    processes, each running its share in threads. A scrape mostly waits on its sites
+    and their politeness limits, so many more than the cores keep them busy."""
+    worker_processes: int = Field(default=0, ge=0, le=256)
+    """The worker's pool processes; 0 is one per CPU core it may use."""
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=5, le=7 * 86400)
     """A task taken by a worker that then vanished whole (its main process killed, its
     machine gone) goes back to the queue this long after it was taken. It must be longer

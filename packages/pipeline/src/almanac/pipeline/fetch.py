@@ -14,6 +14,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from almanac.core import task_time
 from almanac.core.addresses import PrivateAddressRefused, check_public, without_credentials
 from almanac.core.errors import FetchError, FetchTimeout, HTTPStatusError, ResponseTooLarge
 from almanac.core.settings import Settings
@@ -138,6 +139,8 @@ def fetch(
     except httpx.TimeoutException as exc:
         if _past(deadline):
             raise _too_long(shown, url, max_seconds) from exc
+        if _past(task_time.ends_at()):
+            raise FetchTimeout(f"{shown} was cut off at the end of its task's time", url) from exc
         raise FetchTimeout(f"{shown} timed out ({type(exc).__name__})", url) from exc
     except httpx.TooManyRedirects as exc:
         error = FetchError(
@@ -195,11 +198,16 @@ def _too_long(shown: str, url: str, max_seconds: float | None) -> FetchTimeout:
     return FetchTimeout(f"{shown} took longer than {max_seconds:g} s to send its answer", url)
 
 
+def _earliest(*moments: float | None) -> float | None:
+    return min((moment for moment in moments if moment is not None), default=None)
+
+
 def _bounded(timeout: float | None) -> float | None:
-    """A read's, write's or connect's own timeout, cut to what is left of the fetch's time:
-    httpx's timeouts bound each read, so a server that drips its headers or its body a
-    byte at a time would otherwise hold a fetch for ever."""
-    deadline = _DEADLINE.get()
+    """A read's, write's or connect's own timeout, cut to what is left of the fetch's time
+    and of its task's (`almanac.core.task_time`): httpx's timeouts bound each read, so a
+    server that drips its headers or its body a byte at a time would otherwise hold a
+    fetch for ever."""
+    deadline = _earliest(_DEADLINE.get(), task_time.ends_at())
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()
