@@ -68,7 +68,7 @@ def worker_peak_rss_mb(worker: Process) -> float:
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time the process and its live children have used so far.
 
-    A prefork worker does its tasks in child processes: their time counts too.
+    A worker does its tasks in child processes (unless solo): their time counts too.
     """
     return sum(_own_cpu_seconds(process) for process in [pid, *_children(pid)])
 

@@ -70,9 +70,14 @@ class KilledWorker:
         return start_worker("worker", NODE, self._log_dir / str(self._starts), env, extra)
 
     def pool_pid(self) -> int:
-        """The worker's one pool process (the child of its main process)."""
+        """The worker's one pool process (the child of its main process: of whichever of
+        its threads forked it, the pool replacing a process from a thread of its own)."""
         main = self.process.pid
-        children = Path(f"/proc/{main}/task/{main}/children").read_text().split()
+        children = [
+            child
+            for thread in Path(f"/proc/{main}/task").glob("*/children")
+            for child in thread.read_text().split()
+        ]
         assert len(children) == 1, f"the worker has pool processes {children}"
         return int(children[0])
 

@@ -118,7 +118,7 @@ def test_a_task_past_its_hard_limit_ends_its_process_and_its_neighbour_is_lost(
             pool_targets.ignoring_soft_limit,
             args=(60.0,),
             soft_timeout=0.5,
-            timeout=1.5,
+            timeout=5.0,
             **calls.callbacks(1),
         )
         pool.apply_async(pool_targets.pid_after, args=(60.0,), **calls.callbacks(2))

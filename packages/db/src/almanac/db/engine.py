@@ -77,7 +77,7 @@ _pooled: list[Engine] = []
 
 
 def _leave_parent_connections() -> None:
-    """In a forked child (a prefork worker's pool process), the pools start empty: the
+    """In a forked child (a worker's pool process), the pools start empty: the
     parent's connections stay the parent's, and the child opens its own."""
     for engine in _pooled:
         engine.dispose(close=False)

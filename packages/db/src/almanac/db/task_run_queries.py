@@ -126,7 +126,7 @@ def record_task_event(session: Session, event: TaskEvent) -> None:
 
 def _upsert_sql() -> str:
     """The one statement every event runs, compiled for psycopg once, as Almanac loads
-    (so a prefork worker's pool processes inherit it).
+    (so a worker's pool processes inherit it).
 
     Built and compiled per event, it cost more than the rest of a task's own
     bookkeeping; each new pool process compiled it again.

@@ -134,7 +134,7 @@ def _fork_parser(
     if pid == 0:  # pragma: no cover - the child leaves through os._exit
         # Objects the child inherits are left out of its garbage collections, which
         # would otherwise touch, and so copy, every page of the parent's heap. Frozen
-        # in the child, not the parent: the parent's own frozen objects (a prefork
+        # in the child, not the parent: the parent's own frozen objects (a forking
         # worker's, shared with its other processes) stay frozen.
         gc.freeze()
         os.close(read_end)

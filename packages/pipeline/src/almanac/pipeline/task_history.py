@@ -1,7 +1,7 @@
 """The worker's run history: each task signal folded into its task's row, in a
 short transaction of its own.
 
-A prefork worker's main process (which receives and revokes tasks) forks its
+A worker's main process (which receives and revokes tasks) forks its
 pool processes from time to time; a forked process starts with empty pools
 (`almanac.db.engine`), so both keep their connections open between events.
 """

@@ -1,6 +1,6 @@
 """What a worker loads once, before it starts taking scrapes.
 
-A prefork worker forks its pool after this: every child inherits what was
+A worker forks its pool processes after this: every child inherits what was
 loaded (the certificate store, httpx's transport modules, the selectors and
 patterns the page parsers compile on first use, the database mappings, the
 statements that look a source up) instead of paying for it again on its
