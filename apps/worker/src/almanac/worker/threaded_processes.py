@@ -246,9 +246,6 @@ class ThreadedProcessPool(BasePool):
                 )
             except OSError:  # the process has just ended: its end reports the task lost
                 continue
-            if job.timeout:
-                job.hard_deadline = time.monotonic() + job.timeout
-                heapq.heappush(self._deadlines, (job.hard_deadline, job.number, job))
             if self.max_tasks_per_child and (
                 process.finished + len(process.jobs) >= self.max_tasks_per_child
             ):
@@ -313,6 +310,11 @@ class ThreadedProcessPool(BasePool):
             job = process.jobs.get(number)
             if job is None:  # past its hard time limit, and reported so
                 return
+            if kind == "accepted" and job.timeout:
+                # The hard limit counts from the task's start, as prefork's does: not
+                # from its hand-out to a process that may still be starting.
+                job.hard_deadline = time.monotonic() + job.timeout
+                heapq.heappush(self._deadlines, (job.hard_deadline, job.number, job))
             if kind in ("done", "failed"):
                 del process.jobs[number]
                 process.finished += 1
