@@ -115,4 +115,13 @@ def get_engine() -> Engine:
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    """The sessions of `engine` (by default the settings' database), from one factory
+    per engine: each factory makes a `Session` class of its own, and SQLAlchemy sets up
+    the events of a session of a class it has not seen before from scratch (a few
+    milliseconds of CPU per session, many times in each task)."""
+    return _factory_of(engine or get_engine())
+
+
+@lru_cache(maxsize=4)
+def _factory_of(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
