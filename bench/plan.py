@@ -30,6 +30,9 @@ class Plan:
     sites: int
     """How many web sites the worker scrapes together, each on a host of its own."""
     sites_shape: SiteShape
+    sites_runs: int = 3
+    """Scrapes of the many sites, each by a worker of its own: the best is kept, as
+    the best of as many bare fetches is its bound."""
     preload_events_per_source: int = 1_000
     preload_occurrences_per_event: int = 10
     dense_events: int = 500
@@ -73,6 +76,7 @@ QUICK = Plan(
     site=SiteShape(listings=2, per_listing=19),
     sites=5,
     sites_shape=SiteShape(listings=2, per_listing=3),
+    sites_runs=1,
     dense_events=50,
     api_requests=30,
     api_clients=4,

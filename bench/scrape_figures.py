@@ -3,6 +3,11 @@
 Every page is served 50 ms late by `bench.site_server`. The pipeline may ask a
 host for two pages at once and need not space them, so the best a scrape of P
 pages of one host can do is P × 0.05 / 2 seconds.
+
+The many sites are scraped three times, each time as new sources by a worker
+just started, and the best time is kept, as the best of three bare fetches is
+the bound it is compared with: one noisy run on either side would otherwise
+decide the figure.
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import redis
+
 from almanac.core.domain import Trigger
 from almanac.core.settings import Settings
+from almanac.pipeline.robots import KEY_PREFIX as ROBOTS_KEY_PREFIX
 from almanac.pipeline.scrape import scrape_source
 from bench.bare_fetch import bare_fetch
 from bench.fixtures import new_web_source, stored_events
@@ -107,46 +116,76 @@ def _many_sites_in_a_worker(run: BenchRun, sites: Sites) -> None:
     bare = min(fetch.seconds for fetch in fetches)
     reading = parse_seconds(shape, origins, fetches[0].bodies, _polite(run.settings))
     ideal = shape.pages * LATENCY / PER_HOST
-    slugs = [new_web_source(run.engine, shape.listing_url(o), "sites", CONFIG) for o in origins]
-    seconds, results, cpu = _scrape_in_one_worker(run, slugs)
-    stored = stored_events(run.engine, slugs)
-    statuses = sorted({str(r["status"]) for r in results})
-    requests = sum(int(r["requests"]) for r in results)
+    scrapes = [_scrape_fresh_sources(run, origins) for _ in range(run.plan.sites_runs)]
+    best = min(scrapes, key=lambda scrape: scrape.seconds)
+    stored = stored_events(run.engine, best.slugs)
+    statuses = sorted({str(r["status"]) for r in best.results})
+    requests = sum(int(r["requests"]) for r in best.results)
+    times = ", ".join(f"{scrape.seconds:.2f}" for scrape in scrapes)
     run.say(
-        f"{count} sites: {', '.join(statuses)} in {seconds:.2f}s, {requests} requests, "
-        f"{stored} events stored, worker CPU {cpu:.1f}s; bare fetch {bare:.2f}s, "
-        f"parsing every page alone {reading.total:.2f}s"
+        f"{count} sites: {', '.join(statuses)} in {best.seconds:.2f}s (runs: {times}s), "
+        f"{requests} requests, {stored} events stored, worker CPU {best.cpu:.1f}s; "
+        f"bare fetch {bare:.2f}s, parsing every page alone {reading.total:.2f}s"
     )
-    bad = [r for r in results if r["status"] != "ok"]
+    bad = [r for r in best.results if r["status"] != "ok"]
     message = str(bad[0]["message"]) if bad else None
     _check(run, f"the {count} sites", ", ".join(statuses), stored, count * shape.events, message)
     floor = math.ceil(count / WORKER_CONCURRENCY) * crawl_floor_seconds(shape, LATENCY, PER_HOST)
     run.emit(
         Figure(
             "scrape.sites50.vs_bound",
-            seconds,
+            best.seconds,
             "s",
             baseline=max(ideal, bare),
             target="<= 1.3",
             events=stored,
             note=f"{count} sites of {shape.pages} pages, a worker of concurrency "
-            f"{WORKER_CONCURRENCY} ({os.cpu_count()} cores); "
-            f"per-host ideal {ideal:.2f}s, bare httpx fetch {bare:.2f}s (best of {BARE_RUNS}); "
-            f"the crawl's own floor {floor:.2f}s ({WORKER_CONCURRENCY} sources at a time); "
-            f"the worker used {cpu:.1f}s of CPU ({cpu / pages * 1000:.1f} ms a page, "
-            f"all its processes), "
+            f"{WORKER_CONCURRENCY} ({os.cpu_count()} cores); best of "
+            f"{len(scrapes)} scrapes, each of new sources by a new worker, robots.txt "
+            f"fetched anew ({times}s); per-host ideal {ideal:.2f}s, bare httpx fetch "
+            f"{bare:.2f}s (best of {BARE_RUNS}); the crawl's own floor {floor:.2f}s "
+            f"({WORKER_CONCURRENCY} sources at a time); the worker used {best.cpu:.1f}s of "
+            f"CPU ({best.cpu / pages * 1000:.1f} ms a page, all its processes), "
             f"parsing every page alone takes {reading.total:.2f}s",
         )
     )
     run.emit(
         Figure(
             "scrape.pages_per_s",
-            pages / seconds,
+            pages / best.seconds,
             "pages/s",
             note=f"{pages} pages of {count} sites through one worker ({requests} requests "
             f"with robots.txt); the bare fetch did {pages / bare:.0f} pages/s",
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scrape:
+    slugs: list[str]
+    seconds: float
+    results: list[dict[str, Any]]
+    cpu: float
+
+
+def _scrape_fresh_sources(run: BenchRun, origins: list[str]) -> _Scrape:
+    """A source per origin, never fetched, scraped by a worker just started, with no
+    robots.txt known yet: each run does what the first did."""
+    shape = run.plan.sites_shape
+    slugs = [new_web_source(run.engine, shape.listing_url(o), "sites", CONFIG) for o in origins]
+    _forget_robots(run.settings.redis_url)
+    seconds, results, cpu = _scrape_in_one_worker(run, slugs)
+    return _Scrape(slugs, seconds, results, cpu)
+
+
+def _forget_robots(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{ROBOTS_KEY_PREFIX}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def _scrape_in_one_worker(

@@ -9,6 +9,8 @@ import redis
 from protego import Protego
 
 ROBOTS_TTL_SECONDS = 24 * 3600
+KEY_PREFIX = "almanac:robots:"
+"""Followed by the origin: where each host's robots.txt is kept."""
 
 
 class RobotsRules:
@@ -24,7 +26,7 @@ class RobotsRules:
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin in self._parsed:
             return self._parsed[origin]
-        key = f"almanac:robots:{origin}"
+        key = f"{KEY_PREFIX}{origin}"
         cached = self._redis.get(key)
         if cached is None:
             text = self._fetch_text(origin + "/robots.txt") or ""
