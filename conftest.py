@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,11 @@ TEST_DATABASE = f"almanac_test_{os.getpid()}_{secrets.token_hex(3)}"
 PG_SERVER = os.environ.get("ALMANAC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("ALMANAC_TEST_REDIS", "redis://127.0.0.1:6379")
 CORPUS = Path(__file__).resolve().parent.parent / "shared" / "corpus"
+FIXTURES_FIRST_DAY = date(2026, 12, 3)
+"""The first event of the feeds the tests serve to workers (`folk-club.ics`, from 3 to
+24 December 2026). A worker reads a feed as of today and keeps what ends after its
+window opens, `ALMANAC_PAST_DAYS` back: the window reaches back to there, however late
+the tests run."""
 
 
 def _claim_redis_db() -> int:
@@ -56,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "REDIS_URL": f"{REDIS_SERVER}/{_claim_redis_db()}",
             "ALMANAC_ENV": "test",
             "ALMANAC_TIMEZONE": "America/New_York",
+            "ALMANAC_PAST_DAYS": str(max(1, (date.today() - FIXTURES_FIRST_DAY).days + 1)),
             "ALMANAC_BEAT_SCHEDULE_FILE": f"/tmp/{TEST_DATABASE}-beat-schedule",
             # The local test server lives on 127.0.0.1, and tests need no pauses between
             # requests unless they are about politeness (those set their own policy).

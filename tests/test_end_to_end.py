@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -19,9 +18,6 @@ from tests.support.processes import Process, bin_path, free_port, start_from_pro
 pytestmark = pytest.mark.e2e
 
 FEED = Path(__file__).resolve().parents[1] / "packages/scrapers/tests/fixtures/folk-club.ics"
-FEED_FIRST_DAY = date(2026, 12, 3)
-"""The feed's first event. The worker reads the feed as of today and stores only what
-ends after its window opens (`ALMANAC_PAST_DAYS` back): the window opens there."""
 
 
 def _answers(url: str) -> bool:
@@ -42,7 +38,6 @@ def stack(
         "ALMANAC_BEAT_SCHEDULE_FILE": str(tmp_path / "var" / "beat-schedule"),
         # The worker parses every feed in a child process, as it does a large one.
         "ALMANAC_FEED_PARSE_APART_BYTES": "0",
-        "ALMANAC_PAST_DAYS": str(max(1, (date.today() - FEED_FIRST_DAY).days + 1)),
     }
     processes: dict[str, Process] = {}
     try:
