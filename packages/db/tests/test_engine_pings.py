@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -12,16 +11,6 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from almanac.db import engine as engines
-
-
-@pytest.fixture
-def own_engine(database_url: str) -> Iterator[Engine]:
-    """An engine of its own, built as Almanac builds every engine (not the cached one)."""
-    engine = engines.engine_for.__wrapped__(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _backend(engine: Engine) -> int:

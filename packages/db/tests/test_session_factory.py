@@ -3,21 +3,9 @@ class, whose event set-up SQLAlchemy has made once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import Engine, text
 
 from almanac.db import engine as engines
-
-
-@pytest.fixture
-def own_engine(database_url: str) -> Iterator[Engine]:
-    engine = engines.engine_for.__wrapped__(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def test_every_session_of_the_database_is_of_one_class(database_url: str) -> None:
