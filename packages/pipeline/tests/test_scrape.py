@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.errors import SourceNotFound
 from almanac.core.settings import get_settings
-from almanac.db.models import Event, Occurrence, ScrapeRun, Source
+from almanac.db.models import Event, Occurrence, ScrapeRun, Source, Venue
 from almanac.pipeline.runs import RunSummary
 from almanac.pipeline.scrape import scrape_source
 from tests.support.http_server import LocalHTTPServer
@@ -52,6 +52,39 @@ def test_first_run_stores_events_and_records_the_run(
         assert session.scalar(select(func.count()).select_from(Occurrence)) == 8
         health = session.get_one(Source, source.id)
         assert (health.last_status, health.last_event_count) == ("ok", 5)
+
+
+def test_events_find_their_venue_in_the_location_the_feed_gives(
+    sessions: sessionmaker[Session], source: Source
+) -> None:
+    _run(sessions)
+    with sessions() as session:
+        rows = session.execute(
+            select(Event.external_id, Venue.slug, Venue.name, Venue.address).join(
+                Venue, Event.venue_id == Venue.id
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("open-mic@folkclub.example", "folk-club", "Folk Club", "100 Main St, Sarasota")
+    ]
+
+
+def test_an_event_that_moves_elsewhere_finds_its_new_venue(
+    sessions: sessionmaker[Session], source: Source, http_server: LocalHTTPServer
+) -> None:
+    _run(sessions)
+    moved = FEED.replace(b"LOCATION:Folk Club\\, 100 Main St", b"LOCATION:Town Hall\\, 1 Main St")
+    assert moved != FEED
+    http_server.serve("/folk-club.ics", moved)
+    assert _run(sessions).counts.updated == 1
+    with sessions() as session:
+        venues = session.execute(
+            select(Venue.slug, func.count(Event.id))
+            .outerjoin(Event, Event.venue_id == Venue.id)
+            .group_by(Venue.slug)
+            .order_by(Venue.slug)
+        ).all()
+    assert [tuple(row) for row in venues] == [("folk-club", 0), ("town-hall", 1)]
 
 
 def test_unchanged_feed_costs_no_parse(

@@ -25,6 +25,7 @@ from almanac.db.occurrence_writes import (
     remove_missing_occurrences,
     upsert_staged_occurrences,
 )
+from almanac.db.venue_resolution import venue_ids
 from almanac.db.write_plan import WritePlan
 
 
@@ -43,6 +44,7 @@ STAGED_EVENTS = CopyTarget(
     "staged_events",
     (
         ("id", "bigint"),
+        ("venue_id", "bigint"),
         *EVENT_CONTENT_COLUMNS,
         ("rescheduled", "boolean"),
     ),
@@ -59,7 +61,8 @@ def write_changes(session: Session, changes: list[EventChange], plan: WritePlan)
     rescheduled = [c for c in changes if c.rescheduled]
     tables = (STAGED_EVENTS, STAGED_OCCURRENCES) if rescheduled else (STAGED_EVENTS,)
     with _staged(session, *tables):
-        copy_rows(session, STAGED_EVENTS, _event_rows(changes))
+        venues = venue_ids(session, (c.event.location_text for c in changes))
+        copy_rows(session, STAGED_EVENTS, _event_rows(changes, venues))
         moved: set[int] = set()
         if rescheduled:
             rows = (row for c in rescheduled for row in occurrence_rows(c.stored_id, c.hashes))
@@ -110,11 +113,12 @@ def _staged(session: Session, *tables: CopyTarget) -> Iterator[None]:
     session.execute(text(f"DROP TABLE {', '.join(table.table for table in tables)}"))
 
 
-def _event_rows(changes: list[EventChange]) -> Iterator[tuple[Any, ...]]:
+def _event_rows(changes: list[EventChange], venues: dict[str, int]) -> Iterator[tuple[Any, ...]]:
     for c in changes:
         e = c.event
         yield (
             c.stored_id,
+            venues.get(e.location_text or ""),
             e.title,
             e.description,
             e.url,
@@ -139,6 +143,7 @@ _UPDATE_EVENTS = text(
         url = s.url,
         image_url = s.image_url,
         location_text = s.location_text,
+        venue_id = s.venue_id,
         categories = s.categories,
         price = s.price,
         status = s.status,

@@ -19,6 +19,7 @@ from almanac.db.bulk_copy import EVENT_CONTENT_COLUMNS, CopyTarget, copy_rows
 from almanac.db.driver import fetch_binary
 from almanac.db.hashing import EventHashes, event_hashes
 from almanac.db.occurrence_writes import OCCURRENCES, occurrence_rows
+from almanac.db.venue_resolution import venue_ids
 
 EVENTS = CopyTarget(
     "events",
@@ -27,6 +28,7 @@ EVENTS = CopyTarget(
         ("source_id", "bigint"),
         ("feed_id", "bigint"),
         ("external_id", "text"),
+        ("venue_id", "bigint"),
         *EVENT_CONTENT_COLUMNS,
     ),
 )
@@ -46,6 +48,7 @@ def insert_new_events(
     if not events:
         return 0
     ids = _reserve_ids(session, len(events))
+    venues = venue_ids(session, (event.location_text for event in events))
     occurrences: list[tuple[Any, ...]] = []
     ahead = hashed or {}
 
@@ -53,7 +56,8 @@ def insert_new_events(
         for event_id, event in zip(ids, events, strict=True):
             hashes = ahead.get(event.external_id) or event_hashes(event)
             occurrences.extend(occurrence_rows(event_id, hashes))
-            yield _event_row(event_id, source_id, feed_id, event, hashes)
+            venue = venues.get(event.location_text or "")
+            yield _event_row(event_id, source_id, feed_id, venue, event, hashes)
 
     copy_rows(session, EVENTS, event_rows())
     copy_rows(session, OCCURRENCES, occurrences)
@@ -61,13 +65,19 @@ def insert_new_events(
 
 
 def _event_row(
-    event_id: int, source_id: int, feed_id: int | None, event: EventIn, hashes: EventHashes
+    event_id: int,
+    source_id: int,
+    feed_id: int | None,
+    venue_id: int | None,
+    event: EventIn,
+    hashes: EventHashes,
 ) -> tuple[Any, ...]:
     return (
         event_id,
         source_id,
         feed_id,
         event.external_id,
+        venue_id,
         event.title,
         event.description,
         event.url,

@@ -18,6 +18,7 @@ from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
 from almanac.db.stored_events import stored_inputs
+from almanac.db.venue_resolution import resolve_venues
 from almanac.db.window import Window
 from almanac.pipeline.batch_writer import BatchWriter
 from almanac.pipeline.content_types import check_readable
@@ -231,6 +232,7 @@ def _settle(
 ) -> bool:
     """The run's status; a complete, healthy run also removes the upcoming events it
     did not find. False if the run is suspect and its body not to be trusted."""
+    resolve_venues(session, source.id)
     source.parsed_window_start, source.parsed_window_end = window.start, window.end
     if reason is not None:
         summary.status = RunStatus.SUSPECT

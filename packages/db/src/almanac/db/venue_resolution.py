@@ -1,0 +1,123 @@
+"""Events find their venue: one venue however many ways sources spell its place.
+
+A location is known by its aliases (`almanac.core.venue_names.venue_key`): the
+whole text as a source wrote it, and its name, the part before the first comma.
+A location no alias knows makes a new venue, named by that part, with the rest
+as its address. Merging two venues makes the one merged away another alias of
+the one kept, so later runs find the kept one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import BigInteger, Text, column, delete, func, select, update, values
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from almanac.core.venue_names import venue_key
+from almanac.db.models import Event, Venue, VenueAlias
+
+MAX_SLUG = 90
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def place_of(location: str) -> tuple[str, str | None]:
+    """(name, address) of a location as written: the name comes before the first comma."""
+    name, _, rest = " ".join(location.split()).partition(",")
+    return name.strip() or " ".join(location.split()), rest.strip() or None
+
+
+def venue_ids(session: Session, locations: Iterable[str | None]) -> dict[str, int]:
+    """The venue of each location (blank ones left out), made where no alias knows it,
+    in the caller's transaction: what the writes of a run's events carry."""
+    wanted = {text for text in locations if text and text.strip()}
+    # The fullest spelling (with an address, longest) names a venue made here.
+    fullest_first = sorted(wanted, key=lambda text: ("," not in text, -len(text), text))
+    return {text: venue_for(session, text) for text in fullest_first}
+
+
+def resolve_venues(session: Session, source_id: int) -> int:
+    """Give each of the source's events that has a location and no venue its venue, in
+    the caller's transaction; returns how many were given one. The writes give new and
+    changed events theirs: this finds events stored before venues were kept."""
+    locations = session.scalars(
+        select(func.coalesce(Event.location_text, ""))
+        .where(
+            Event.source_id == source_id,
+            Event.venue_id.is_(None),
+            func.btrim(Event.location_text) != "",
+        )
+        .distinct()
+    ).all()
+    if not locations:
+        return 0
+    found = values(column("location_text", Text), column("venue_id", BigInteger), name="found")
+    found = found.data(list(venue_ids(session, locations).items()))
+    given = session.execute(
+        update(Event)
+        .where(
+            Event.source_id == source_id,
+            Event.venue_id.is_(None),
+            Event.location_text == found.c.location_text,
+        )
+        .values(venue_id=found.c.venue_id, updated_at=func.statement_timestamp())
+        .execution_options(synchronize_session=False)
+    )
+    return int(given.rowcount)  # type: ignore[attr-defined]
+
+
+def venue_for(session: Session, location: str) -> int:
+    """The id of the venue this location names, made if no alias knows it yet."""
+    name, address = place_of(location)
+    keys = list(dict.fromkeys([venue_key(location), venue_key(name)]))
+    rows = session.execute(
+        select(VenueAlias.alias, VenueAlias.venue_id).where(VenueAlias.alias.in_(keys))
+    )
+    known = {alias: venue_id for alias, venue_id in rows}
+    venue_id = next((known[key] for key in keys if key in known), None)
+    if venue_id is not None:
+        _add_aliases(session, venue_id, [key for key in keys if key not in known])
+        return venue_id
+    made = _new_venue(session, name, address)
+    _add_aliases(session, made, keys)
+    # Another run may have named the place first: the alias decides, and ours goes.
+    winner = session.scalar(select(VenueAlias.venue_id).where(VenueAlias.alias == keys[0]))
+    if winner is not None and winner != made:
+        session.execute(delete(Venue).where(Venue.id == made))
+        return winner
+    return made
+
+
+def _add_aliases(session: Session, venue_id: int, keys: list[str]) -> None:
+    if keys:
+        session.execute(
+            pg_insert(VenueAlias)
+            .values([{"venue_id": venue_id, "alias": key} for key in keys])
+            .on_conflict_do_nothing(index_elements=[VenueAlias.alias])
+        )
+
+
+def _new_venue(session: Session, name: str, address: str | None) -> int:
+    """A new venue, its slug made from its name (numbered when taken)."""
+    base = slug_of(name)
+    number = 1
+    while True:
+        slug = base if number == 1 else f"{base[: MAX_SLUG - 6]}-{number}"
+        made = session.scalar(
+            pg_insert(Venue)
+            .values(slug=slug, name=name, address=address)
+            .on_conflict_do_nothing(index_elements=[Venue.slug])
+            .returning(Venue.id)
+        )
+        if made is not None:
+            return int(made)
+        number += 1
+
+
+def slug_of(name: str) -> str:
+    """Lower-case ASCII letters and digits joined by hyphens; `venue` if none are left."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NOT_SLUG.sub("-", plain.lower()).strip("-")[:MAX_SLUG].rstrip("-") or "venue"
