@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.core.domain import LinkKind, ParseProblem, RunStatus, SourceKind, Trigger
@@ -67,8 +68,13 @@ def scrape_source(
         except Exception as exc:
             session.rollback()
             summary.status = RunStatus.FAILED
-            summary.message = f"unexpected error: {type(exc).__name__}: {exc}"
-            log.exception("source=%s run=%s crashed", source.slug, run_id)
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                # The connection was lost mid-run: the task tries again later.
+                summary.message = f"the database is unavailable: {exc.orig or exc}"
+                summary.transient = True
+            else:
+                summary.message = f"unexpected error: {type(exc).__name__}: {exc}"
+                log.exception("source=%s run=%s crashed", source.slug, run_id)
         summary.duration_seconds = round(time.monotonic() - started, 3)
         source = get_source(session, source.id)
         finish_run(session, source, summary)
