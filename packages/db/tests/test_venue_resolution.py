@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from almanac.db.models import Event, Source, Venue, VenueAlias
 from almanac.db.venue_queries import merge_venues
-from almanac.db.venue_resolution import resolve_venues, slug_of
+from almanac.db.venue_resolution import resolve_venues, slug_of, venue_ids
 
 
 def _event(session: Session, source: Source, external_id: str, location: str | None) -> Event:
@@ -85,6 +85,31 @@ def test_two_places_of_one_name_get_slugs_of_their_own(db_session: Session, sour
     venue = _venue_of(db_session, event)
     assert venue is not None
     assert venue.slug == "the-hall-2"
+
+
+def test_a_run_of_many_places_looks_their_aliases_up_at_once(
+    db_session: Session, source: Source
+) -> None:
+    places = [f"Hall {number}, {number} Main St" for number in range(40)]
+    first = venue_ids(db_session, places)
+    assert len(set(first.values())) == 40
+
+    lookups: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "venue_aliases" in statement:
+            lookups.append(statement)
+
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        again = venue_ids(db_session, [*places, "hall 7", "Hall 7, 7 Main Street"])
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+
+    assert len(lookups) == 1
+    assert {place: again[place] for place in places} == first
+    assert again["hall 7"] == again["Hall 7, 7 Main Street"] == first["Hall 7, 7 Main St"]
 
 
 def test_slugs_are_plain_ascii() -> None:

@@ -29,7 +29,7 @@ from almanac.pipeline.retention import prune as run_prune
 from almanac.pipeline.retries import backoff_seconds
 from almanac.pipeline.runs import close_lost_run
 from almanac.pipeline.scrape import scrape_source as run_scrape
-from almanac.pipeline.sessions import sessions
+from almanac.pipeline.sessions import sessions, unavailable_reason
 from almanac.pipeline.sources import daily_sources, enabled_sources, source_slug
 from almanac.pipeline.task_records import (
     HARD_LIMIT_MARGIN_SECONDS,
@@ -58,7 +58,7 @@ def scrape_source(self: Task, source: str | int, trigger: str = "schedule") -> d
     try:
         slug = source_slug(sessions(), source)
     except DBAPIError as exc:
-        raise _retry(self, f"the database is unavailable: {exc.orig or exc}") from exc
+        raise _retry(self, unavailable_reason(exc)) from exc
     log_context.source.set(slug)
     holder = claim_lease(sessions(), settings, slug, task_id)
     if holder is not None:
@@ -67,7 +67,7 @@ def scrape_source(self: Task, source: str | int, trigger: str = "schedule") -> d
     try:
         summary = run_scrape(sessions(), settings, slug, trigger=Trigger(trigger), task_id=task_id)
     except DBAPIError as exc:
-        reason = f"the database is unavailable: {exc.orig or exc}"
+        reason = unavailable_reason(exc)
         close_lost_run(sessions(), task_id, reason)
         raise _ending(self, slug, reason) from exc
     if summary.status is RunStatus.FAILED and summary.transient:

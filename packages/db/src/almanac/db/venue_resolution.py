@@ -32,11 +32,34 @@ def place_of(location: str) -> tuple[str, str | None]:
 
 def venue_ids(session: Session, locations: Iterable[str | None]) -> dict[str, int]:
     """The venue of each location (blank ones left out), made where no alias knows it,
-    in the caller's transaction: what the writes of a run's events carry."""
+    in the caller's transaction: what the writes of a run's events carry. The aliases
+    of every location are looked up in one statement, however many there are."""
     wanted = {text for text in locations if text and text.strip()}
+    if not wanted:
+        return {}
+    keys_of = {text: _keys_of(text) for text in wanted}
+    every_key = sorted({key for keys in keys_of.values() for key in keys})
+    rows = session.execute(
+        select(VenueAlias.alias, VenueAlias.venue_id).where(VenueAlias.alias.in_(every_key))
+    )
+    known = {alias: venue_id for alias, venue_id in rows}
+    found: dict[str, int] = {}
+    missing: dict[int, list[str]] = {}
     # The fullest spelling (with an address, longest) names a venue made here.
-    fullest_first = sorted(wanted, key=lambda text: ("," not in text, -len(text), text))
-    return {text: venue_for(session, text) for text in fullest_first}
+    for text in sorted(wanted, key=lambda text: ("," not in text, -len(text), text)):
+        keys = keys_of[text]
+        venue_id = next((known[key] for key in keys if key in known), None)
+        if venue_id is None:
+            venue_id = _made_venue(session, text, keys)
+        else:
+            missing.setdefault(venue_id, []).extend(key for key in keys if key not in known)
+        known.update({key: venue_id for key in keys if key not in known})
+        found[text] = venue_id
+    _add_aliases(
+        session,
+        [(venue_id, key) for venue_id, keys in missing.items() for key in dict.fromkeys(keys)],
+    )
+    return found
 
 
 def resolve_venues(session: Session, source_id: int) -> int:
@@ -69,33 +92,30 @@ def resolve_venues(session: Session, source_id: int) -> int:
     return int(given.rowcount)  # type: ignore[attr-defined]
 
 
-def venue_for(session: Session, location: str) -> int:
-    """The id of the venue this location names, made if no alias knows it yet."""
-    name, address = place_of(location)
-    keys = list(dict.fromkeys([venue_key(location), venue_key(name)]))
-    rows = session.execute(
-        select(VenueAlias.alias, VenueAlias.venue_id).where(VenueAlias.alias.in_(keys))
-    )
-    known = {alias: venue_id for alias, venue_id in rows}
-    venue_id = next((known[key] for key in keys if key in known), None)
-    if venue_id is not None:
-        _add_aliases(session, venue_id, [key for key in keys if key not in known])
-        return venue_id
-    made = _new_venue(session, name, address)
-    _add_aliases(session, made, keys)
-    # Another run may have named the place first: the alias decides, and ours goes.
+def _keys_of(location: str) -> list[str]:
+    """The aliases a location is known by: the whole text, then its name."""
+    name, _ = place_of(location)
+    return list(dict.fromkeys([venue_key(location), venue_key(name)]))
+
+
+def _made_venue(session: Session, location: str, keys: list[str]) -> int:
+    """A new venue for a location no alias knows, with its aliases; or the one another
+    run made for it meanwhile (the alias decides, and ours goes)."""
+    made = _new_venue(session, *place_of(location))
+    _add_aliases(session, [(made, key) for key in keys])
     winner = session.scalar(select(VenueAlias.venue_id).where(VenueAlias.alias == keys[0]))
     if winner is not None and winner != made:
         session.execute(delete(Venue).where(Venue.id == made))
-        return winner
+        return int(winner)
     return made
 
 
-def _add_aliases(session: Session, venue_id: int, keys: list[str]) -> None:
-    if keys:
+def _add_aliases(session: Session, aliases: list[tuple[int, str]]) -> None:
+    """(venue id, alias) pairs, those already known left as they are."""
+    if aliases:
         session.execute(
             pg_insert(VenueAlias)
-            .values([{"venue_id": venue_id, "alias": key} for key in keys])
+            .values([{"venue_id": venue_id, "alias": key} for venue_id, key in aliases])
             .on_conflict_do_nothing(index_elements=[VenueAlias.alias])
         )
 

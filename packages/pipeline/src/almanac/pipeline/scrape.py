@@ -30,6 +30,7 @@ from almanac.pipeline.fetch import FetchResult, make_client
 from almanac.pipeline.health_gate import suspect_reason
 from almanac.pipeline.polite_fetch import PoliteFetcher
 from almanac.pipeline.runs import RunSummary, finish_run, start_run
+from almanac.pipeline.sessions import unavailable_reason
 from almanac.pipeline.window import read_frame
 from almanac.scrapers.context import ParseContext
 from almanac.scrapers.registry import Parser, parser_for
@@ -60,6 +61,7 @@ def scrape_source(
         summary = RunSummary(run_id=run_id, source=source.slug, status=RunStatus.RUNNING)
         try:
             _fetch_parse_ingest(session, settings, source, summary, client, now)
+            session.flush()  # every write of the run is sent here, where its failure is met
         except (FetchError, ParseError) as exc:
             session.rollback()
             summary.status = RunStatus.FAILED
@@ -70,7 +72,7 @@ def scrape_source(
             summary.status = RunStatus.FAILED
             if isinstance(exc, DBAPIError) and exc.connection_invalidated:
                 # The connection was lost mid-run: the task tries again later.
-                summary.message = f"the database is unavailable: {exc.orig or exc}"
+                summary.message = unavailable_reason(exc)
                 summary.transient = True
             else:
                 summary.message = f"unexpected error: {type(exc).__name__}: {exc}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from almanac.db.engine import session_factory
@@ -9,3 +10,8 @@ from almanac.db.engine import session_factory
 
 def sessions() -> sessionmaker[Session]:
     return session_factory()
+
+
+def unavailable_reason(error: DBAPIError) -> str:
+    """What a run or a task says when it could not reach its database, or lost it."""
+    return f"the database is unavailable: {error.orig or error}"
