@@ -31,8 +31,8 @@ class Plan:
     """How many web sites the worker scrapes together, each on a host of its own."""
     sites_shape: SiteShape
     sites_runs: int = 3
-    """Scrapes of the many sites, each by a worker of its own: the best is kept, as
-    the best of as many bare fetches is its bound."""
+    """Scrapes of the many sites, each by a worker of its own right after a bare fetch
+    of the same pages, its bound: the median pair is the figure."""
     preload_events_per_source: int = 1_000
     preload_occurrences_per_event: int = 10
     dense_events: int = 500
