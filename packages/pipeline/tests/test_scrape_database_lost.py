@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from almanac.core.domain import RunStatus, Trigger
 from almanac.core.settings import get_settings
@@ -77,7 +77,9 @@ def test_a_run_that_loses_its_connection_mid_write_may_be_tried_again_and_loses_
 
     assert run().status is RunStatus.OK
     with sessions() as session:
-        history = session.execute(select(ScrapeRun.status, ScrapeRun.message).order_by(ScrapeRun.id))
+        history = session.execute(
+            select(ScrapeRun.status, ScrapeRun.message).order_by(ScrapeRun.id)
+        )
         assert [(status, (message or "").split(":")[0]) for status, message in history] == [
             ("failed", "the database is unavailable"),
             ("ok", ""),
