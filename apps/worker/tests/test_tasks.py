@@ -186,6 +186,8 @@ def test_worker_lines_name_the_task_its_source_and_the_request_behind_it(
     assert lines
     assert all("request=req-from-the-api" in line for line in lines), lines
     assert any("source=folk-club" in line and "created" in line for line in lines), lines
+    # One line for the run, none for each of its requests (the run's trace has those).
+    assert not [line for line in lines if "HTTP Request:" in line], lines
 
 
 def test_the_daily_run_leaves_sources_with_their_own_schedule_to_it(

@@ -60,5 +60,6 @@ def configure_logging(settings: Settings) -> None:
         root.addHandler(logging.StreamHandler())
     root.setLevel(settings.log_level)
     log_context.dress_handlers(root, settings.log_format)
+    log_context.quiet_per_request_lines(settings.log_level)
     for name in UVICORN_LOGGERS:
         log_context.dress_handlers(logging.getLogger(name), settings.log_format)

@@ -25,7 +25,9 @@ _tokens: dict[str, tuple[Token[str | None], Token[str | None], Token[tuple[str, 
 @after_setup_logger.connect
 @after_setup_task_logger.connect
 def _dress_handlers(logger: logging.Logger, **_: Any) -> None:
-    log_context.dress_handlers(logger, get_settings().log_format)
+    settings = get_settings()
+    log_context.dress_handlers(logger, settings.log_format)
+    log_context.quiet_per_request_lines(settings.log_level)
 
 
 @task_prerun.connect

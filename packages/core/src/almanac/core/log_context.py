@@ -121,6 +121,18 @@ def formatter(log_format: LogFormat, text_format: str = TEXT_FORMAT) -> logging.
     return _TextFormatter(text_format)
 
 
+PER_REQUEST_LOGGERS = ("httpx",)
+"""Loggers that write a line for every HTTP request at INFO: a scrape of fifty sites
+would bury its fifty run lines under a thousand of theirs (each request is in the
+run's fetch trace). They speak at DEBUG only (`ALMANAC_LOG_LEVEL=DEBUG`)."""
+
+
+def quiet_per_request_lines(log_level: str) -> None:
+    level = logging.DEBUG if log_level == "DEBUG" else logging.WARNING
+    for name in PER_REQUEST_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
 def dress_handlers(
     logger: logging.Logger, log_format: LogFormat, text_format: str = TEXT_FORMAT
 ) -> None:
