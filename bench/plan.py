@@ -43,6 +43,8 @@ class Plan:
     """Concurrent clients for requests per second."""
     api_seconds: float = 5.0
     """How long the concurrent clients send requests to each endpoint."""
+    api_rounds: int = 3
+    """Pairs of `/health` then `/events` under load; the median pair is the figure."""
     feed_builds: int = 5
     """Cold builds of the dense month's feed: the median is kept."""
 
@@ -81,5 +83,6 @@ QUICK = Plan(
     api_requests=30,
     api_clients=4,
     api_seconds=0.5,
+    api_rounds=1,
     feed_builds=2,
 )
