@@ -105,6 +105,8 @@ def test_scrape_all_scrapes_every_enabled_source(
     assert "folk: ok" in result.stdout
     assert "folk-again: ok" in result.stdout
     assert "folk-off" not in result.stdout
+    # The first run made the venue of the feed's place; the second found it.
+    assert result.stdout.count("new venues: folk-club") == 1, result.stdout
 
 
 def test_scrape_asks_for_a_source_or_all(committed_db: None) -> None:

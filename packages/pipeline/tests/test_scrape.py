@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -67,6 +68,23 @@ def test_events_find_their_venue_in_the_location_the_feed_gives(
     assert [tuple(row) for row in rows] == [
         ("open-mic@folkclub.example", "folk-club", "Folk Club", "100 Main St, Sarasota")
     ]
+
+
+def test_a_run_names_the_venues_it_made_in_its_result_and_its_log_line(
+    sessions: sessionmaker[Session], source: Source, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="almanac.pipeline.scrape"):
+        first = _run(sessions)
+        again = _run(sessions)
+    assert first.venues_made == ["folk-club"]
+    assert first.as_dict()["venues_made"] == ["folk-club"]
+    assert again.venues_made == []
+    lines = [r.getMessage() for r in caplog.records if r.name == "almanac.pipeline.scrape"]
+    first_line, again_line = lines
+    assert "new_venues=1 " in first_line
+    assert first_line.endswith(" venues=folk-club")
+    assert "new_venues=0 " in again_line
+    assert "venues=folk" not in again_line
 
 
 def test_an_event_that_moves_elsewhere_finds_its_new_venue(

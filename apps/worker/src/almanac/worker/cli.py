@@ -444,6 +444,7 @@ def _print_result(result: dict[str, Any]) -> None:
         f"{result['source']}: {result['status']} — {counts['found']} found, "
         f"{counts['created']} created, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged"
+        + (f", new venues: {', '.join(result['venues_made'])}" if result.get("venues_made") else "")
         + (f" ({result['message']})" if result.get("message") else "")
     )
 

@@ -22,6 +22,8 @@ from almanac.db.models import Event, Venue, VenueAlias
 
 MAX_SLUG = 90
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_MADE = "almanac.venues_made"
+"""Where a session keeps the slugs of the venues it made (`Session.info`)."""
 
 
 def place_of(location: str) -> tuple[str, str | None]:
@@ -92,6 +94,12 @@ def resolve_venues(session: Session, source_id: int) -> int:
     return int(given.rowcount)  # type: ignore[attr-defined]
 
 
+def venues_made(session: Session) -> list[str]:
+    """The slugs of the venues this session made, in order: a run's session, the run's
+    new venues, which its record names so that an operator sees places appear."""
+    return list(session.info.get(_MADE, ()))
+
+
 def _keys_of(location: str) -> list[str]:
     """The aliases a location is known by: the whole text, then its name."""
     name, _ = place_of(location)
@@ -101,12 +109,13 @@ def _keys_of(location: str) -> list[str]:
 def _made_venue(session: Session, location: str, keys: list[str]) -> int:
     """A new venue for a location no alias knows, with its aliases; or the one another
     run made for it meanwhile (the alias decides, and ours goes)."""
-    made = _new_venue(session, *place_of(location))
+    made, slug = _new_venue(session, *place_of(location))
     _add_aliases(session, [(made, key) for key in keys])
     winner = session.scalar(select(VenueAlias.venue_id).where(VenueAlias.alias == keys[0]))
     if winner is not None and winner != made:
         session.execute(delete(Venue).where(Venue.id == made))
         return int(winner)
+    session.info.setdefault(_MADE, []).append(slug)
     return made
 
 
@@ -120,8 +129,8 @@ def _add_aliases(session: Session, aliases: list[tuple[int, str]]) -> None:
         )
 
 
-def _new_venue(session: Session, name: str, address: str | None) -> int:
-    """A new venue, its slug made from its name (numbered when taken)."""
+def _new_venue(session: Session, name: str, address: str | None) -> tuple[int, str]:
+    """A new venue, its slug made from its name (numbered when taken): (id, slug)."""
     base = slug_of(name)
     number = 1
     while True:
@@ -133,7 +142,7 @@ def _new_venue(session: Session, name: str, address: str | None) -> int:
             .returning(Venue.id)
         )
         if made is not None:
-            return int(made)
+            return int(made), slug
         number += 1
 
 

@@ -30,6 +30,8 @@ class RunSummary:
     duration_seconds: float = 0.0
     transient: bool = False
     fetch_trace: dict[str, Any] = field(default_factory=dict)
+    venues_made: list[str] = field(default_factory=list)
+    """Slugs of the venues the run made for places no venue knew."""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

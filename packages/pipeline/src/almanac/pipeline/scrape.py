@@ -19,7 +19,7 @@ from almanac.db.hashing import body_hash
 from almanac.db.models import Source
 from almanac.db.source_queries import get_source
 from almanac.db.stored_events import stored_inputs
-from almanac.db.venue_resolution import resolve_venues
+from almanac.db.venue_resolution import resolve_venues, venues_made
 from almanac.db.window import Window
 from almanac.pipeline.batch_writer import BatchWriter
 from almanac.pipeline.content_types import check_readable
@@ -62,6 +62,7 @@ def scrape_source(
         try:
             _fetch_parse_ingest(session, settings, source, summary, client, now)
             session.flush()  # every write of the run is sent here, where its failure is met
+            summary.venues_made = venues_made(session)
         except (FetchError, ParseError) as exc:
             session.rollback()
             summary.status = RunStatus.FAILED
@@ -293,7 +294,7 @@ def _log_run(summary: RunSummary) -> None:
     log.log(
         logging.WARNING if troubled else logging.INFO,
         "source=%s run=%d status=%s found=%d created=%d updated=%d unchanged=%d cancelled=%d "
-        "removed=%d problems=%d requests=%d bytes=%d duration=%.2fs%s",
+        "removed=%d new_venues=%d problems=%d requests=%d bytes=%d duration=%.2fs%s%s",
         summary.source,
         summary.run_id,
         summary.status,
@@ -303,9 +304,19 @@ def _log_run(summary: RunSummary) -> None:
         c.unchanged,
         c.cancelled,
         c.removed,
+        len(summary.venues_made),
         len(summary.errors),
         summary.requests,
         summary.bytes,
         summary.duration_seconds,
         f" reason={summary.message!r}" if troubled else "",
+        _named(" venues=", summary.venues_made),
     )
+
+
+def _named(label: str, slugs: list[str], shown: int = 5) -> str:
+    """`label` and the first `shown` slugs, comma-separated; nothing for none."""
+    if not slugs:
+        return ""
+    more = f",+{len(slugs) - shown} more" if len(slugs) > shown else ""
+    return label + ",".join(slugs[:shown]) + more
